@@ -1,0 +1,3 @@
+from .partial_backprop_hook import PartialBackpropHook
+
+__all__ = ['PartialBackpropHook']

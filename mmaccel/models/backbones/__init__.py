@@ -1,0 +1,3 @@
+from .multi_exit_resnet import MultiExitResNet
+
+__all__ = ['MultiExitResNet']

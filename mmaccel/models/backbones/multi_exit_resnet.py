@@ -1,0 +1,103 @@
+from typing import Optional, Sequence, Tuple
+
+import torch
+from mmpretrain.models.backbones import ResNet
+
+from mmaccel.registry import MODELS
+
+
+def check_stage_numbers(name: str, value, num_stages: int) -> Tuple[int, ...]:
+    """Validate a sorted tuple of distinct stage numbers in ``1..num_stages``."""
+    allowed = f'distinct stage numbers in 1..{num_stages}, in increasing order'
+    try:
+        stages = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f'{name} must be a sequence of {allowed}; '
+                        f'got {value!r}') from None
+    if (not stages or any(s < 1 or s > num_stages for s in stages)
+            or list(stages) != sorted(set(stages))):
+        raise ValueError(f'{name} must be {allowed} (a non-empty sequence); '
+                         f'got {tuple(value)!r}')
+    return stages
+
+
+@MODELS.register_module()
+class MultiExitResNet(ResNet):
+    """ResNet with contrastive-loss exits after chosen stages.
+
+    From "Fast training of contrastive learning with intermediate contrastive
+    loss". Stages are numbered from 1 as in the paper (a ResNet-50's stages
+    1..4 are ``layer1``..``layer4``); the stem is not an exit.
+
+    ``forward(x, exit=k)`` runs the stem and stages ``1..k`` only and returns
+    the feature maps of the exits up to and including ``k``. The network can
+    also be stepped by a caller (:meth:`forward_stem`, then
+    :meth:`forward_stage` for each stage), which is how the pair runner acts
+    between stages. Parameter names are those of :class:`ResNet`, so standard
+    ResNet checkpoints load unchanged.
+
+    Args:
+        depth (int): Network depth, from {18, 34, 50, 101, 152}.
+        exits (Sequence[int], optional): Stage numbers followed by an exit.
+            Defaults to every stage.
+        **kwargs: Other arguments of :class:`mmpretrain.models.ResNet`, except
+            ``out_indices``, which ``exits`` replaces.
+    """
+
+    def __init__(self,
+                 depth: int,
+                 exits: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
+        if 'out_indices' in kwargs:
+            raise ValueError(
+                'MultiExitResNet takes `exits` (stage numbers from 1), not '
+                f'`out_indices`; got out_indices={kwargs["out_indices"]!r}')
+        num_stages = kwargs.get('num_stages', 4)
+        if exits is None:
+            exits = range(1, num_stages + 1)
+        exits = check_stage_numbers('MultiExitResNet: `exits`', exits,
+                                    num_stages)
+        super().__init__(
+            depth, out_indices=tuple(e - 1 for e in exits), **kwargs)
+        self.exits = exits
+
+    def check_exit(self, exit: int) -> int:
+        """Return ``exit`` if it is one of :attr:`exits`, else raise."""
+        if exit not in self.exits:
+            raise ValueError(
+                f'exit must be one of the backbone exits {self.exits}; '
+                f'got {exit!r}')
+        return exit
+
+    def stage_channels(self, stage: int) -> int:
+        """Number of output channels of a stage (numbered from 1)."""
+        layer = getattr(self, self.res_layers[stage - 1])
+        return layer[-1].out_channels
+
+    def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
+        """The stem: convolution(s), norm, activation and max pooling."""
+        if self.deep_stem:
+            x = self.stem(x)
+        else:
+            x = self.relu(self.norm1(self.conv1(x)))
+        return self.maxpool(x)
+
+    def forward_stage(self, stage: int, x: torch.Tensor) -> torch.Tensor:
+        """Run one stage (numbered from 1)."""
+        return getattr(self, self.res_layers[stage - 1])(x)
+
+    def forward(self,
+                x: torch.Tensor,
+                exit: Optional[int] = None) -> Tuple[torch.Tensor, ...]:
+        """Feature maps of the exits up to ``exit`` (``None``: the last).
+
+        Stages after ``exit`` do not run.
+        """
+        last = self.exits[-1] if exit is None else self.check_exit(exit)
+        x = self.forward_stem(x)
+        outs = []
+        for stage in range(1, last + 1):
+            x = self.forward_stage(stage, x)
+            if stage in self.exits:
+                outs.append(x)
+        return tuple(outs)

@@ -1,0 +1,3 @@
+from .intermediate_contrastive_neck import IntermediateContrastiveNeck
+
+__all__ = ['IntermediateContrastiveNeck']

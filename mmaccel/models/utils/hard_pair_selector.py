@@ -1,0 +1,153 @@
+import math
+from typing import Callable, Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from mmaccel.registry import MODELS
+
+# score_fn(stage, pooled_q, pooled_k) -> scores: pooled crops of shape
+# (N, M, C) for each view, scores (N, M, M) with scores[n, a, b] the
+# contrastive loss of query crop a against key crop b of sample n.
+ScoreFn = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
+
+MODES = ('hard', 'easy', 'random')
+
+
+@MODELS.register_module()
+class HardPairSelector(nn.Module):
+    """Block-wise hard pair selection.
+
+    After each stage in ``positions``, the feature maps of the two views are
+    each cropped ``num_candidates`` (M) times at random positions, one
+    independent draw per sample. Of the ``M x M`` crop pairs, the one with
+    the highest contrastive loss (``mode='hard'``; lowest for ``'easy'``; a
+    uniformly random one for ``'random'``, which scores nothing) goes on alone
+    to the following stages, which then run on smaller maps.
+
+    Crop size: ``max(1, floor(crop_ratio * size + 0.5))`` for the height and
+    the width separately (round half up), e.g. 3/4 of a 56 x 56 map is
+    42 x 42 and of 21 x 21 is 16 x 16. Offsets are uniform over the valid
+    positions.
+
+    Scoring: a crop's pooled feature is the mean of the map over the crop,
+    read off a summed-area table in float64 (no crop is copied to score it).
+    The algorithm's ``score_fn`` projects the pooled features through the
+    projection head of that exit and returns the per-pair loss; it runs under
+    ``no_grad``, so no gradient reaches the scores or the choice.
+
+    The loss of an exit at a selection position is taken on the full map,
+    before cropping: when that exit is the active one, no later stage runs, so
+    selecting would save nothing and would drop information. Selection at a
+    position therefore only happens when the active exit is a later one.
+
+    Args:
+        positions (Sequence[int]): Stages after which to select (paper: 1, 2).
+        crop_ratio (float): Crop side as a fraction of the map side, in
+            (0, 1]. Defaults to 0.75.
+        num_candidates (int): Crops per view, M >= 1. Defaults to 2.
+        mode (str): ``'hard'``, ``'easy'`` or ``'random'``. Defaults to
+            ``'hard'``.
+    """
+
+    def __init__(self,
+                 positions: Sequence[int] = (1, 2),
+                 crop_ratio: float = 0.75,
+                 num_candidates: int = 2,
+                 mode: str = 'hard') -> None:
+        super().__init__()
+        if not isinstance(crop_ratio, (int, float)) or not 0 < crop_ratio <= 1:
+            raise ValueError('HardPairSelector: crop_ratio must be a number '
+                             f'in (0, 1]; got {crop_ratio!r}')
+        if not isinstance(num_candidates, int) or num_candidates < 1:
+            raise ValueError('HardPairSelector: num_candidates must be an '
+                             f'integer >= 1; got {num_candidates!r}')
+        if mode not in MODES:
+            raise ValueError(f'HardPairSelector: mode must be one of {MODES}; '
+                             f'got {mode!r}')
+        positions = tuple(positions)
+        if list(positions) != sorted(set(positions)) or not all(
+                isinstance(p, int) for p in positions):
+            raise ValueError('HardPairSelector: positions must be distinct '
+                             'stage numbers in increasing order; got '
+                             f'{positions!r}')
+        self.positions = positions
+        self.crop_ratio = float(crop_ratio)
+        self.num_candidates = num_candidates
+        self.mode = mode
+
+    def crop_size(self, height: int, width: int) -> Tuple[int, int]:
+        """Crop size for a map, rounded half up and at least 1."""
+        return (max(1, math.floor(self.crop_ratio * height + 0.5)),
+                max(1, math.floor(self.crop_ratio * width + 0.5)))
+
+    def sample_offsets(self, x: torch.Tensor) -> torch.Tensor:
+        """Top-left corners ``(N, M, 2)`` of M random crops per sample."""
+        n, _, h, w = x.shape
+        ch, cw = self.crop_size(h, w)
+        high = torch.tensor([h - ch + 1, w - cw + 1], device=x.device)
+        u = torch.rand(n, self.num_candidates, 2, device=x.device)
+        return (u * high).long()
+
+    @staticmethod
+    def crop(x: torch.Tensor, offsets: torch.Tensor,
+             size: Tuple[int, int]) -> torch.Tensor:
+        """One crop per sample: ``x`` ``(N, C, H, W)``, ``offsets`` ``(N, 2)``.
+
+        Returns ``(N, C, h, w)``, gathered in one indexing operation.
+        """
+        n = x.shape[0]
+        rows = offsets[:, 0, None] + torch.arange(size[0], device=x.device)
+        cols = offsets[:, 1, None] + torch.arange(size[1], device=x.device)
+        batch = torch.arange(n, device=x.device)[:, None, None]
+        # advanced indices around a slice put their dims first: N, h, w, C
+        out = x[batch, :, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+        # keep the caller's memory format (channels-last stays channels-last)
+        if x.is_contiguous(memory_format=torch.channels_last):
+            return out
+        return out.contiguous()
+
+    @staticmethod
+    def pooled_crops(x: torch.Tensor, offsets: torch.Tensor,
+                     size: Tuple[int, int]) -> torch.Tensor:
+        """Mean of ``x`` over each crop: ``(N, M, C)``, by a summed-area table.
+        """
+        n, c, h, w = x.shape
+        sat = x.double().cumsum(2).cumsum(3)
+        sat = nn.functional.pad(sat, (1, 0, 1, 0))  # N, C, H+1, W+1
+        y0, x0 = offsets[..., 0], offsets[..., 1]  # N, M
+        y1, x1 = y0 + size[0], x0 + size[1]
+        flat = sat.flatten(2)  # N, C, (H+1)(W+1)
+
+        def at(yy, xx):
+            idx = (yy * (w + 1) + xx)[:, None, :].expand(-1, c, -1)
+            return flat.gather(2, idx)  # N, C, M
+
+        total = at(y1, x1) - at(y0, x1) - at(y1, x0) + at(y0, x0)
+        mean = total / (size[0] * size[1])
+        return mean.transpose(1, 2).to(x.dtype)  # N, M, C
+
+    @torch.no_grad()
+    def choose(self, stage: int, pooled_q: Optional[torch.Tensor],
+               pooled_k: Optional[torch.Tensor], score_fn: Optional[ScoreFn],
+               num_samples: int,
+               device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Indices ``(N,)`` of the query crop and of the key crop to keep.
+
+        ``pooled_q`` and ``pooled_k`` are the pooled crops ``(N, M, C)`` of
+        the two views in the same (query) sample order; unused, and may be
+        None, in ``'random'`` mode or with a single candidate.
+        """
+        m = self.num_candidates
+        if self.needs_scores:
+            scores = score_fn(stage, pooled_q, pooled_k).reshape(-1, m * m)
+            pick = scores.argmax(1) if self.mode == 'hard' \
+                else scores.argmin(1)
+        else:
+            pick = torch.randint(m * m, (num_samples, ), device=device)
+        return pick // m, pick % m
+
+    @property
+    def needs_scores(self) -> bool:
+        """Whether a choice needs the crops scored."""
+        return self.mode != 'random' and self.num_candidates > 1
