@@ -1,0 +1,3 @@
+from .fashion_mnist import DatasetNotFoundError, LocalFashionMNIST
+
+__all__ = ['DatasetNotFoundError', 'LocalFashionMNIST']
