@@ -1,0 +1,137 @@
+"""Train with an MMEngine Runner: ``python tools/train.py CONFIG [options]``.
+
+Like MMPretrain's ``tools/train.py``, plus: mmaccel is imported (registers its
+components; configs may inherit ``mmpretrain::`` bases), distributed runs work on
+CPU (gloo), and a missing data set ends with its one-line message.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
+from mmaccel.datasets import DatasetNotFoundError
+from mmaccel.registry import RUNNERS
+from mmaccel.utils import rescope_config
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--work-dir',
+        help='where logs and checkpoints go '
+        '(default: work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint; without a path, from the latest '
+        'checkpoint in the work directory')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision training')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate during training')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value pairs such as '
+        'train_cfg.max_epochs=1 or key="[a,b]"; no white space')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (tools/dist_train.sh passes pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    """Merge command line arguments into the config."""
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    cfg.launcher = args.launcher
+
+    # work_dir: command line > config > config file name
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def setup_cpu_distributed(cfg):
+    """Let a distributed run go on CPU: gloo, and DDP without device ids.
+
+    MMEngine would call ``torch.cuda.set_device`` while initialising and pass
+    ``device_ids=[LOCAL_RANK]`` to DDP, which rejects device ids for CPU
+    modules. Starting the process group here makes the Runner skip its own
+    initialisation; a wrapper config with ``device_ids=None`` wins over the
+    Runner's default.
+    """
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if cfg.launcher == 'pytorch' and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg', None)
+    if wrapper is None:
+        # What the Runner builds when no wrapper is configured.
+        wrapper = dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    rescope_config(cfg)
+    setup_cpu_distributed(cfg)
+
+    try:
+        if 'runner_type' not in cfg:
+            runner = Runner.from_cfg(cfg)
+        else:
+            runner = RUNNERS.build(cfg)
+        runner.train()
+    except DatasetNotFoundError as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
