@@ -1,0 +1,35 @@
+"""Shared fixtures: the repository root, and every test running from it (configs
+and data paths such as ``data/fashion-mnist`` are relative to it)."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _run_from_repo_root(monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+
+
+@pytest.fixture(scope='session')
+def python() -> str:
+    """The interpreter running the tests, for subprocesses."""
+    return sys.executable
+
+
+@pytest.fixture(scope='session')
+def subprocess_env() -> dict:
+    """Environment for tool subprocesses: few threads, the checkout importable."""
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
+    env['PYTHONPATH'] = os.pathsep.join(
+        [str(REPO_ROOT), env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+    return env
