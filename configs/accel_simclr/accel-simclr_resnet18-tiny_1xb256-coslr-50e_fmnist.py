@@ -1,0 +1,30 @@
+# Accelerated SimCLR on Fashion-MNIST at 32 px with a tiny ResNet-18 (widths
+# 16/32/64/128, one input channel), for tests and CPU demos. Same settings as its
+# baseline twin ../simclr/simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py, plus
+# the paper's defaults: exits after every stage, selection after stages 1 and 2.
+_base_ = '../simclr/simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
+
+model = dict(
+    type='AccelSimCLR',
+    backbone=dict(type='MultiExitResNet', exits=(1, 2, 3, 4)),
+    neck=dict(
+        _delete_=True,
+        type='IntermediateContrastiveNeck',
+        in_channels=[16, 32, 64, 128],
+        head=dict(
+            type='NonLinearNeck',
+            hid_channels=128,
+            out_channels=64,
+            num_layers=2,
+            with_avg_pool=True,
+            norm_cfg=dict(type='BN1d'))),
+    selector=dict(
+        type='HardPairSelector',
+        positions=(1, 2),
+        crop_ratio=0.75,
+        num_candidates=2,
+        mode='hard'))
+
+custom_hooks = [dict(type='PartialBackpropHook')]
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', find_unused_parameters=True)
