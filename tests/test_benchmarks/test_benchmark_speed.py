@@ -1,0 +1,84 @@
+"""tools/analysis/benchmark_speed.py on the tiny configs, and its cost model.
+
+Timings are never asserted: only what the tool reports and that its MACs
+arithmetic holds.
+"""
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmaccel.models import HardPairSelector, MultiExitResNet
+
+sys.path.insert(0, 'tools/analysis')
+from cost_model import backbone_macs_to_exit, count_macs, expected_macs  # noqa
+
+BASELINE = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
+ACCEL = ('configs/accel_mocov2/'
+         'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
+KEYS = ('baseline_ips', 'accel_ips', 'speedup', 'ideal_speedup',
+        'baseline_peak_mem_mb', 'accel_peak_mem_mb')
+
+
+def test_benchmark_speed_tiny(tmp_path, python, subprocess_env):
+    out = tmp_path / 'speed.json'
+    subprocess.run(
+        [python, 'tools/analysis/benchmark_speed.py', BASELINE, ACCEL,
+         '--iters', '2', '--warmup', '1', '--exit-iters', '1', '--batch', '8',
+         '--input-size', '32', '--out', str(out)],
+        check=True, env=subprocess_env, capture_output=True)
+    res = json.loads(out.read_text())
+    for key in KEYS:
+        assert isinstance(res[key], float) and res[key] > 0, key
+    assert res['baseline_model'] == 'MoCo'
+    assert res['accel_model'] == 'AccelMoCo'
+    assert res['exits'] == [1, 2, 3, 4]
+    assert len(res['drawn_exits']) == 2
+    assert set(res['drawn_exits']) <= {1, 2, 3, 4}
+    assert sorted(res['per_exit']) == ['1', '2', '3', '4']
+    per_exit = {int(k): v for k, v in res['accel_macs_per_exit'].items()}
+    # cost ordering: deeper exits cost more, all less than the baseline
+    assert [per_exit[k] for k in (1, 2, 3, 4)] == sorted(per_exit.values())
+    assert per_exit[4] < res['baseline_macs']
+    assert res['accel_expected_macs'] == pytest.approx(
+        sum(p * per_exit[k] for k, p in zip(res['exits'],
+                                            res['exit_probs'])))
+    assert res['ideal_speedup'] == pytest.approx(
+        res['baseline_macs'] / res['accel_expected_macs'], rel=1e-12)
+    assert res['speedup'] == pytest.approx(
+        res['accel_ips'] / res['baseline_ips'], rel=1e-12)
+    table = out.with_suffix('.md').read_text()
+    assert '| MoCo |' in table and '| AccelMoCo |' in table
+
+
+def test_count_macs_closed_form():
+    conv = torch.nn.Conv2d(3, 8, 3, padding=1, groups=1)
+    x = torch.zeros(2, 3, 5, 7)
+    # per output element: 3 input channels x 3 x 3 taps; two images
+    assert count_macs(lambda: conv(x), conv) == 2 * 8 * 5 * 7 * 3 * 9
+
+
+def test_exit_macs_and_crops():
+    backbone = MultiExitResNet(18, in_channels=1, stem_channels=4,
+                               base_channels=4)
+    backbone.eval()
+    x = torch.zeros(1, 1, 64, 64)
+    full = backbone_macs_to_exit(backbone, x)
+    assert backbone_macs_to_exit(backbone, x, 4) == full
+    crops = HardPairSelector(positions=(1, 2), crop_ratio=0.75)
+    cropped = {k: backbone_macs_to_exit(backbone, x, k, crops)
+               for k in (1, 2, 3, 4)}
+    # nothing is cut before exit 1, and every later exit gets cheaper
+    assert cropped[1] == backbone_macs_to_exit(backbone, x, 1)
+    for k in (2, 3, 4):
+        assert cropped[k] < backbone_macs_to_exit(backbone, x, k)
+    # stage 2 after a 12x12 crop of the 16x16 stage-1 map: 144/256 of its
+    # full-map cost (a stride-2 stage; 12 is even, so exactly)
+    stage2_full = (backbone_macs_to_exit(backbone, x, 2)
+                   - backbone_macs_to_exit(backbone, x, 1))
+    assert cropped[2] - cropped[1] == stage2_full * 144 // 256
+    assert expected_macs(cropped, [0.25] * 4) == sum(cropped.values()) / 4
+    with pytest.raises(ValueError, match='3 probabilities for 4 exits'):
+        expected_macs(cropped, [0.5, 0.25, 0.25])
