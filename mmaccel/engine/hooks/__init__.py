@@ -1,3 +1,4 @@
+from .knn_eval_hook import KNNEvalHook
 from .partial_backprop_hook import PartialBackpropHook
 
-__all__ = ['PartialBackpropHook']
+__all__ = ['KNNEvalHook', 'PartialBackpropHook']
