@@ -38,6 +38,9 @@ class AccelSimCLR(MultiExitMixin, SimCLR):
         neck (dict): Config of an :class:`IntermediateContrastiveNeck`.
         head (dict): Config of the head (``ContrastiveHead``).
         selector (dict, optional): Config of a :class:`HardPairSelector`.
+        update_window (int, optional): Update only the last this many stages
+            up to the active exit (ablation, paper's Table 4). Defaults to
+            None: all of them (the method).
         pretrained (str, optional): Checkpoint to initialise from.
         data_preprocessor (dict, optional): As :class:`SimCLR`.
         init_cfg (dict or list[dict], optional): Initialization config.
@@ -48,6 +51,7 @@ class AccelSimCLR(MultiExitMixin, SimCLR):
                  neck: dict,
                  head: dict,
                  selector: Optional[dict] = None,
+                 update_window: Optional[int] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -58,7 +62,7 @@ class AccelSimCLR(MultiExitMixin, SimCLR):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self._init_exits(selector)
+        self._init_exits(selector, update_window)
 
     @torch.no_grad()
     def _score_pairs(self, stage: int, pooled_q: torch.Tensor,
@@ -112,6 +116,7 @@ class AccelSimCLR(MultiExitMixin, SimCLR):
             exit=exit,
             selector=self.selector,
             score_fn=self._score_pairs,
-            interleaved=True)
+            interleaved=True,
+            update_window=self.update_window)
         z = self.neck((f, ), exit)[0]  # (2n) x d
         return {f'loss_exit{exit}': self._contrastive_loss(z)}

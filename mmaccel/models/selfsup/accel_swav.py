@@ -44,6 +44,9 @@ class AccelSwAV(MultiExitMixin, SwAV):
         head (dict): Config of a :class:`MultiExitSwAVHead`; its ``exits``
             default to the backbone's.
         selector (dict, optional): Config of a :class:`HardPairSelector`.
+        update_window (int, optional): Update only the last this many stages
+            up to the active exit (ablation, paper's Table 4). Defaults to
+            None: all of them (the method).
         pretrained (str, optional): Checkpoint to initialise from.
         data_preprocessor (dict, optional): As :class:`SwAV`.
         init_cfg (dict or list[dict], optional): Initialization config.
@@ -54,6 +57,7 @@ class AccelSwAV(MultiExitMixin, SwAV):
                  neck: dict,
                  head: dict,
                  selector: Optional[dict] = None,
+                 update_window: Optional[int] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -67,7 +71,7 @@ class AccelSwAV(MultiExitMixin, SwAV):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self._init_exits(selector)
+        self._init_exits(selector, update_window)
         if getattr(self.head, 'exits', None) != self.exits:
             raise ValueError(
                 'AccelSwAV: the head must be a MultiExitSwAVHead with one '
@@ -124,7 +128,8 @@ class AccelSwAV(MultiExitMixin, SwAV):
             if start_idx == 0 and end_idx == 2:  # the two large views
                 f = run_pair(self.backbone, x, exit=exit,
                              selector=self.selector,
-                             score_fn=self._score_pairs)
+                             score_fn=self._score_pairs,
+                             update_window=self.update_window)
             else:
                 f = self.backbone(x, exit)[-1]
             output.append((f, ))

@@ -21,9 +21,20 @@ class MultiExitMixin:
         MMPretrain's), so that the algorithm builds in any default scope."""
         return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
 
-    def _init_exits(self, selector: Optional[Union[dict, nn.Module]]) -> None:
-        """Check backbone, neck and selector against each other."""
+    def _init_exits(self,
+                    selector: Optional[Union[dict, nn.Module]],
+                    update_window: Optional[int] = None) -> None:
+        """Check backbone, neck and selector against each other.
+
+        ``update_window`` (optional): update only the last this many stages
+        up to the active exit (see ``run_pair``); None updates them all.
+        """
         name = type(self).__name__
+        if update_window is not None and (
+                not isinstance(update_window, int) or update_window < 1):
+            raise ValueError(f'{name}: update_window must be None or an '
+                             f'integer >= 1; got {update_window!r}')
+        self.update_window = update_window
         exits = getattr(self.backbone, 'exits', None)
         if exits is None or not hasattr(self.backbone, 'forward_stage'):
             raise TypeError(

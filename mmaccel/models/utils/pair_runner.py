@@ -95,7 +95,8 @@ def run_pair(encoder_q,
              selector: Optional[HardPairSelector] = None,
              score_fn: Optional[ScoreFn] = None,
              key_order: Optional[KeyOrder] = None,
-             interleaved: bool = False):
+             interleaved: bool = False,
+             update_window: Optional[int] = None):
     """Run a view pair up to ``exit``, selecting crop pairs on the way.
 
     Two modes:
@@ -123,6 +124,10 @@ def run_pair(encoder_q,
         key_order (KeyOrder, optional): Sample order of the key view.
             Defaults to the query's.
         interleaved (bool): Layout of the stacked views (one-encoder mode).
+        update_window (int, optional): Update only the last this many stages
+            up to ``exit``: the stem and the stages before them run under
+            ``no_grad`` (an ablation of the paper's Table 4). Defaults to
+            None: everything up to the exit is updated (the method).
     """
     two = encoder_k is not None
     if two == (x_k is None):
@@ -132,12 +137,19 @@ def run_pair(encoder_q,
     positions = selector.positions if selector is not None else ()
     key_ctx = torch.no_grad if two else nullcontext
 
-    h = encoder_q.forward_stem(x_q)
+    first = 1 if update_window is None else max(1, exit - update_window + 1)
+
+    def q_ctx(frozen: bool):
+        return torch.no_grad() if frozen else nullcontext()
+
+    with q_ctx(first > 1):  # the stem
+        h = encoder_q.forward_stem(x_q)
     if two:
         with key_ctx():
             h_k = encoder_k.forward_stem(x_k)
     for stage in range(1, exit + 1):
-        h = encoder_q.forward_stage(stage, h)
+        with q_ctx(stage < first):
+            h = encoder_q.forward_stage(stage, h)
         if two:
             with key_ctx():
                 h_k = encoder_k.forward_stage(stage, h_k)
