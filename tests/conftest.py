@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from mmengine.registry import DefaultScope
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +18,16 @@ def repo_root() -> Path:
 @pytest.fixture(autouse=True)
 def _run_from_repo_root(monkeypatch):
     monkeypatch.chdir(REPO_ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """Undo a test's ``init_default_scope``: MMEngine's current default scope
+    is global, and a test that builds an MMSegmentation model would otherwise
+    leave 'mmseg' as the scope in which later tests build mmaccel's models."""
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict = saved
 
 
 @pytest.fixture(scope='session')

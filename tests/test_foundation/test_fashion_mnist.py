@@ -1,7 +1,7 @@
 """Fashion-MNIST from the local IDX files: MMPretrain's dataset and mmaccel's."""
 import numpy as np
 import pytest
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope, init_default_scope
 
 from mmaccel.datasets import DatasetNotFoundError, LocalFashionMNIST
 from mmaccel.registry import DATASETS
@@ -13,20 +13,22 @@ PREPARE = 'bash tools/dataset_converters/prepare_fashion_mnist.sh'
 @pytest.fixture(scope='module')
 def upstream_splits():
     """MMPretrain's own FashionMNIST, built from config dicts, both splits."""
-    init_default_scope('mmpretrain')
     from mmpretrain.registry import DATASETS as UPSTREAM
-    return {
-        split: UPSTREAM.build(
-            dict(
-                type='FashionMNIST',
-                data_root=DATA_ROOT,
-                split=split,
-                # MMPretrain 1.2.0 picks the test files by test_mode only.
-                test_mode=split == 'test',
-                download=False,
-                pipeline=[]))
-        for split in ('train', 'test')
-    }
+
+    # A module-scoped fixture outlives the per-test scope restore of conftest.
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return {
+            split: UPSTREAM.build(
+                dict(
+                    type='FashionMNIST',
+                    data_root=DATA_ROOT,
+                    split=split,
+                    # MMPretrain 1.2.0 picks the test files by test_mode only.
+                    test_mode=split == 'test',
+                    download=False,
+                    pipeline=[]))
+            for split in ('train', 'test')
+        }
 
 
 def test_upstream_dataset_sizes_and_labels(upstream_splits):
