@@ -229,3 +229,17 @@ def test_rejects_unknown_active_exit():
     model = MODELS.build(accel_cfg(exits=(2, 4), selector=False))
     with pytest.raises(ValueError, match=r'exit must be one of.*\(2, 4\)'):
         model.set_active_exit(3)
+
+
+@pytest.mark.parametrize('window', [1, 2])
+def test_update_window_limits_gradients(window):
+    model = MODELS.build(accel_cfg(update_window=window))
+    model.train()
+    model.set_active_exit(3)
+    model.loss(views(), None)['loss_exit3'].backward()
+    first = 3 - window + 1
+    for name, p in model.backbone.named_parameters():
+        stage = int(name[5]) if name.startswith('layer') else 0
+        assert (p.grad is not None) == (first <= stage <= 3), name
+    with pytest.raises(ValueError, match='update_window'):
+        MODELS.build(accel_cfg(update_window=0))

@@ -33,6 +33,8 @@ class AccelMoCo(MultiExitMixin, MoCo):
         momentum (float): Momentum of the key encoder, MMPretrain's convention
             (the key encoder moves by this fraction). Defaults to 0.001.
         selector (dict, optional): Config of a :class:`HardPairSelector`.
+        update_window (int, optional): Update only the last this many stages
+            up to the exit (Table 4 ablation). Defaults to None: all of them.
         pretrained (str, optional): Checkpoint to initialise from.
         data_preprocessor (dict, optional): As :class:`MoCo`.
         init_cfg (dict or list[dict], optional): Initialization config.
@@ -46,6 +48,7 @@ class AccelMoCo(MultiExitMixin, MoCo):
                  feat_dim: int = 128,
                  momentum: float = 0.001,
                  selector: Optional[dict] = None,
+                 update_window: Optional[int] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -62,7 +65,7 @@ class AccelMoCo(MultiExitMixin, MoCo):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self._init_exits(selector)
+        self._init_exits(selector, update_window)
         # one queue of keys per exit
         queue = torch.randn(len(self.exits), feat_dim, queue_len)
         self.register_buffer('queue', nn.functional.normalize(queue, dim=1))
@@ -123,7 +126,8 @@ class AccelMoCo(MultiExitMixin, MoCo):
             encoder_k=backbone_k,
             selector=self.selector,
             score_fn=self._score_pairs,
-            key_order=ShuffledKeyOrder(idx_unshuffle))
+            key_order=ShuffledKeyOrder(idx_unshuffle),
+            update_window=self.update_window)
 
         q = self.neck((f_q, ), exit)[0]  # N x C
         q = nn.functional.normalize(q, dim=1)
