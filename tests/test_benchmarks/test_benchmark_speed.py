@@ -35,6 +35,11 @@ def test_benchmark_speed_tiny(tmp_path, python, subprocess_env):
     assert res['baseline_model'] == 'MoCo'
     assert res['accel_model'] == 'AccelMoCo'
     assert res['exits'] == [1, 2, 3, 4]
+    acts = res['accel_saved_activations_mb_per_exit']
+    assert res['accel_saved_activations_mb'] == max(acts.values())
+    # deeper exits keep more activations for backward
+    assert [acts[k] for k in '1234'] == sorted(acts.values())
+    assert 0 < res['baseline_saved_activations_mb']
     assert len(res['drawn_exits']) == 2
     assert set(res['drawn_exits']) <= {1, 2, 3, 4}
     assert sorted(res['per_exit']) == ['1', '2', '3', '4']

@@ -15,6 +15,8 @@ times each exit on its own. Peak memory is measured in a fresh subprocess per
 model (``--probe``): CUDA ``max_memory_allocated``, or on CPU the growth of
 the process's peak resident set size from just before the model is built (the
 weights, gradients, optimizer state, activations and what the allocator keeps).
+The tensors saved for backward in one forward pass (the activation memory,
+the part the method changes) are also summed exactly, per exit.
 
 Writes JSON (``--out``) and a markdown table (stdout, and ``.md`` beside the
 JSON). MACs are analytic (``cost_model.py``): one image, one encoder, forward;
@@ -26,7 +28,6 @@ import json
 import os
 import os.path as osp
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -170,11 +171,44 @@ def macs(model, args):
         backbone.train(was_training)
 
 
+def saved_activation_mb(model, data, hook=None, exit=None) -> float:
+    """MB of the tensors autograd keeps for backward in one training forward
+    (distinct storages): the activation memory, exact and the same on any
+    machine."""
+    sizes = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        sizes[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    if hook is not None:
+        model.set_active_exit(exit)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(**model.data_preprocessor(data, True), mode='loss')
+    model.zero_grad(set_to_none=True)
+    return sum(sizes.values()) / 2**20
+
+
+def rss_mb(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process, MB. Not
+    ``getrusage``: its ``ru_maxrss`` survives fork and exec, so a subprocess
+    would start from its parent's peak."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(f'no {field} in /proc/self/status')
+
+
 def probe_memory(args):
     """In this (fresh) process: peak memory of a few steps of one model."""
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with open('/proc/self/statm') as f:  # current RSS, pages
-        rss_now = int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 1024
+    try:  # reset the peak (VmHWM) to the current RSS, after the imports
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError:
+        pass  # then the peak may include the imports' own transient peak
+    rss0 = rss_mb('VmRSS')
     cfg_path, options = ((args.baseline, args.baseline_cfg_options)
                          if args.probe == 'baseline' else
                          (args.accel, args.accel_cfg_options))
@@ -188,8 +222,7 @@ def probe_memory(args):
             step(model, optim_wrapper, data, args, hook, exit=k)
     if args.device == 'cuda':
         return torch.cuda.max_memory_allocated() / 2**20
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
-    return (peak - min(rss0, rss_now)) / 1024
+    return rss_mb('VmHWM') - rss0
 
 
 def run_probe(which, argv):
@@ -231,6 +264,9 @@ def benchmark(args, argv):
         for k in hook.exits:
             per_exit[k].append(step(*accel[:2], data, args, hook, exit=k)[0])
 
+    act_base = saved_activation_mb(base[0], data)
+    act_exit = {k: saved_activation_mb(accel[0], data, hook, k)
+                for k in hook.exits}
     mem = {'baseline': None, 'accel': None}
     if not args.no_memory:
         mem = {w: run_probe(w, argv) for w in mem}
@@ -262,6 +298,10 @@ def benchmark(args, argv):
         accel_drawn_macs=drawn_macs,
         baseline_peak_mem_mb=mem['baseline'],
         accel_peak_mem_mb=mem['accel'],
+        baseline_saved_activations_mb=act_base,
+        accel_saved_activations_mb=max(act_exit.values()),
+        accel_saved_activations_mb_per_exit={str(k): v
+                                             for k, v in act_exit.items()},
         peak_mem_kind=('cuda max_memory_allocated' if args.device == 'cuda'
                        else 'growth of peak RSS (CPU)'))
     res['baseline_ips'] = res['baseline']['ips']
@@ -292,8 +332,9 @@ def markdown(res) -> str:
         f"{res['machine']['threads']} threads",
         '',
         '| model | s/step median [p25, p75] | images/s | speed-up | '
-        'fwd MMACs/image | ideal speed-up | peak mem (MB) |',
-        '| --- | --- | --- | --- | --- | --- | --- |',
+        'fwd MMACs/image | ideal speed-up | peak mem (MB) | '
+        'saved activations (MB, max over exits) |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ]
     for key, name, mac in (('baseline', res['baseline_model'],
                             res['baseline_macs']),
@@ -305,22 +346,25 @@ def markdown(res) -> str:
         lines.append(
             f"| {name} | {t['median_s']:.3f} [{t['p25_s']:.3f}, "
             f"{t['p75_s']:.3f}] | {t['ips']:.1f} | {sp:.2f}x | {mac / g:.1f} "
-            f"| {ideal:.2f}x | {mem[key]} |")
+            f"| {ideal:.2f}x | {mem[key]} | "
+            f"{res[f'{key}_saved_activations_mb']:.0f} |")
     lines += ['', f"measured / ideal: {res['fraction_of_ideal']:.0%}; "
               f"ideal for the exits actually drawn "
               f"({len(res['drawn_exits'])} steps): "
               f"{res['ideal_speedup_drawn']:.2f}x", '',
               '| exit | p | fwd MMACs/image | ideal vs baseline | '
-              's/step median | measured vs baseline |',
-              '| --- | --- | --- | --- | --- | --- |']
+              's/step median | measured vs baseline | saved act. (MB) |',
+              '| --- | --- | --- | --- | --- | --- | --- |']
     for k, p in zip(res['exits'], res['exit_probs']):
         m = res['accel_macs_per_exit'][str(k)]
         e = res['per_exit'].get(str(k))
         timing = (f"{e['median_s']:.3f} | "
                   f"{res['baseline']['median_s'] / e['median_s']:.2f}x"
                   if e else 'n/a | n/a')
+        act = res['accel_saved_activations_mb_per_exit'][str(k)]
         lines.append(f'| {k} | {p:.2f} | {m / g:.1f} | '
-                     f"{res['baseline_macs'] / m:.2f}x | {timing} |")
+                     f"{res['baseline_macs'] / m:.2f}x | {timing} | "
+                     f'{act:.0f} |')
     if 'per_exit_predicted_speedup' in res:
         lines += ['', 'speed-up predicted from the per-exit times and p: '
                   f"{res['per_exit_predicted_speedup']:.2f}x"]
