@@ -43,6 +43,7 @@ def test_benchmark_speed_tiny(tmp_path, python, subprocess_env):
     assert len(res['drawn_exits']) == 2
     assert set(res['drawn_exits']) <= {1, 2, 3, 4}
     assert sorted(res['per_exit']) == ['1', '2', '3', '4']
+    assert res['per_exit_baseline']['n'] == 1  # --exit-iters 1
     per_exit = {int(k): v for k, v in res['accel_macs_per_exit'].items()}
     # cost ordering: deeper exits cost more, all less than the baseline
     assert [per_exit[k] for k in (1, 2, 3, 4)] == sorted(per_exit.values())
