@@ -12,7 +12,8 @@ update) on one fixed synthetic two-view batch, interleaved A, B, A, B so that
 drift in the machine's speed hits both alike. Before each accelerated step the
 exit is drawn by ``PartialBackpropHook.draw`` (as in training); a second pass
 times each exit on its own, in rounds of one baseline step and one step per
-exit, each exit compared with the baseline steps of the same rounds. Peak memory is measured in a fresh subprocess per
+exit, each exit compared with the baseline steps of the same rounds. Peak
+memory is measured in a fresh subprocess per
 model (``--probe``): CUDA ``max_memory_allocated``, or on CPU the growth of
 the process's peak resident set size from just before the model is built (the
 weights, gradients, optimizer state, activations and what the allocator keeps).
@@ -277,7 +278,8 @@ def benchmark(args, argv):
     exp_macs = expected_macs(exit_macs, probs)
     drawn_macs = float(np.mean([exit_macs[k] for k in draws]))
     res = dict(
-        machine=dict(platform=platform.platform(), processor=platform.machine(),
+        machine=dict(platform=platform.platform(),
+                     processor=platform.machine(),
                      cpus=os.cpu_count(), torch=torch.__version__,
                      threads=torch.get_num_threads(), device=args.device,
                      device_name=(torch.cuda.get_device_name()
@@ -364,8 +366,8 @@ def markdown(res) -> str:
     for k, p in zip(res['exits'], res['exit_probs']):
         m = res['accel_macs_per_exit'][str(k)]
         e = res['per_exit'].get(str(k))
-        timing = (f"{e['median_s']:.3f} | "
-                  f"{res['per_exit_baseline']['median_s'] / e['median_s']:.2f}x"
+        base_s = res['per_exit_baseline']['median_s'] if e else None
+        timing = (f"{e['median_s']:.3f} | {base_s / e['median_s']:.2f}x"
                   if e else 'n/a | n/a')
         act = res['accel_saved_activations_mb_per_exit'][str(k)]
         lines.append(f'| {k} | {p:.2f} | {m / g:.1f} | '

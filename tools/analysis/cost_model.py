@@ -23,7 +23,8 @@ def count_macs(fn, module: nn.Module) -> int:
 
     def conv_hook(m, inputs, out):
         nonlocal total
-        per_out = m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+        kh, kw = m.kernel_size
+        per_out = m.in_channels // m.groups * kh * kw
         total += out.numel() * per_out
 
     def linear_hook(m, inputs, out):
