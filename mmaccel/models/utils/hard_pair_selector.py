@@ -31,7 +31,7 @@ class HardPairSelector(nn.Module):
     positions.
 
     Scoring: a crop's pooled feature is the mean of the map over the crop,
-    read off a summed-area table in float64 (no crop is copied to score it).
+    computed with row and column masks (no crop is copied to score it).
     The algorithm's ``score_fn`` projects the pooled features through the
     projection head of that exit and returns the per-pair loss; it runs under
     ``no_grad``, so no gradient reaches the scores or the choice.
@@ -110,22 +110,25 @@ class HardPairSelector(nn.Module):
     @staticmethod
     def pooled_crops(x: torch.Tensor, offsets: torch.Tensor,
                      size: Tuple[int, int]) -> torch.Tensor:
-        """Mean of ``x`` over each crop: ``(N, M, C)``, by a summed-area table.
+        """Mean of ``x`` over each crop: ``(N, M, C)``.
+
+        With 0/1 masks of each crop's rows and columns, the crop sums are one
+        batched matrix product and a weighted sum over rows: about
+        ``N x M x C x H x W`` multiply-adds, no crop copied, no loop.
         """
         n, c, h, w = x.shape
-        sat = x.double().cumsum(2).cumsum(3)
-        sat = nn.functional.pad(sat, (1, 0, 1, 0))  # N, C, H+1, W+1
-        y0, x0 = offsets[..., 0], offsets[..., 1]  # N, M
-        y1, x1 = y0 + size[0], x0 + size[1]
-        flat = sat.flatten(2)  # N, C, (H+1)(W+1)
-
-        def at(yy, xx):
-            idx = (yy * (w + 1) + xx)[:, None, :].expand(-1, c, -1)
-            return flat.gather(2, idx)  # N, C, M
-
-        total = at(y1, x1) - at(y0, x1) - at(y1, x0) + at(y0, x0)
-        mean = total / (size[0] * size[1])
-        return mean.transpose(1, 2).to(x.dtype)  # N, M, C
+        m = offsets.shape[1]
+        rows = torch.arange(h, device=x.device)
+        cols = torch.arange(w, device=x.device)
+        y0, x0 = offsets[..., 0, None], offsets[..., 1, None]  # N, M, 1
+        row_mask = ((rows >= y0) & (rows < y0 + size[0])).to(x.dtype)
+        col_mask = ((cols >= x0) & (cols < x0 + size[1])).to(x.dtype)
+        # sum over the crop's columns: N, C*H, M
+        col_sums = torch.bmm(x.reshape(n, c * h, w), col_mask.transpose(1, 2))
+        col_sums = col_sums.view(n, c, h, m)
+        # then over its rows: N, M, C
+        sums = torch.einsum('nchm,nmh->nmc', col_sums, row_mask)
+        return sums / (size[0] * size[1])
 
     @torch.no_grad()
     def choose(self, stage: int, pooled_q: Optional[torch.Tensor],
