@@ -14,7 +14,7 @@ CONFIGS = {
     'swav': 'configs/accel_swav/'
     'accel-swav_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
 }
-ITERS = 200
+ITERS = 400
 BATCH = 32  # in total, over the processes
 
 
