@@ -21,7 +21,7 @@ MULTI_CROP = [
 
 
 def test_ablations_found():
-    assert len(ABLATIONS) == 13
+    assert len(ABLATIONS) == 14
 
 
 def short_run(path, work_dir):
@@ -66,6 +66,9 @@ def test_ablation_trains_five_iterations(path, tmp_path):
                              ('crop-0.875', 'crop_ratio', 0.875)]:
         if tag in name:
             assert getattr(model.selector, attr) == value
+    if 'hard-examples' in name:
+        assert type(model.selector).__name__ == 'HardExampleSelector'
+        assert model.selector.keep_ratio == 0.5625
     if 'window-' in name:
         assert model.update_window == int(name[-1])
     if 'res24' in name:

@@ -46,6 +46,9 @@ class AccelSimCLR(MultiExitMixin, SimCLR):
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
+    # SimCLR's loss takes any (equal per rank) batch: HardExampleSelector works
+    supports_example_selection = True
+
     def __init__(self,
                  backbone: dict,
                  neck: dict,

@@ -21,6 +21,10 @@ class MultiExitMixin:
         MMPretrain's), so that the algorithm builds in any default scope."""
         return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
 
+    # whether the loss works with a batch that shrinks between stages
+    # (HardExampleSelector)
+    supports_example_selection = False
+
     def _init_exits(self,
                     selector: Optional[Union[dict, nn.Module]],
                     update_window: Optional[int] = None) -> None:
@@ -57,6 +61,13 @@ class MultiExitMixin:
                     f'{name}: selector positions must be exits before the '
                     f'last one, i.e. in {exits[:-1]}; got positions '
                     f'{selector.positions}')
+        if getattr(selector, 'selects_examples', False) and \
+                not self.supports_example_selection:
+            raise ValueError(
+                f'{name}: selector {type(selector).__name__} drops samples '
+                'between stages, which this algorithm does not support (its '
+                'loss needs a fixed batch); use HardPairSelector, or '
+                'HardExampleSelector with AccelSimCLR')
         self.selector = selector
         self.exits = tuple(exits)
         self.active_exit = self.exits[-1]

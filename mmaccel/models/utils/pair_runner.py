@@ -54,7 +54,10 @@ class ShuffledKeyOrder(KeyOrder):
 def _select(selector: HardPairSelector, stage: int, x_q: torch.Tensor,
             x_k: torch.Tensor, score_fn: Optional[ScoreFn],
             key_order: KeyOrder) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Crop both views to the chosen pair."""
+    """Crop both views to the chosen pair (or keep the chosen samples)."""
+    if getattr(selector, 'selects_examples', False):
+        keep = selector.choose(stage, x_q, x_k, score_fn)
+        return x_q[keep], x_k[keep]
     n = x_q.shape[0]
     size = selector.crop_size(*x_q.shape[-2:])
     with torch.no_grad():
