@@ -130,8 +130,9 @@ class AccelSwAV(MultiExitMixin, SwAV):
                              selector=self.selector,
                              score_fn=self._score_pairs,
                              update_window=self.update_window)
-            else:
-                f = self.backbone(x, exit)[-1]
+            else:  # small crops: no selection, same update window
+                f = run_pair(self.backbone, x, exit=exit,
+                             update_window=self.update_window)
             output.append((f, ))
             start_idx = end_idx
         z = self.neck.head(exit)(output)  # sum(num_crops) * N x C
