@@ -27,7 +27,6 @@ def ready(hook, exits):
 
     class Runner:
         model = Model()
-        _train_loop = None
 
     hook.before_run(Runner)
     return Runner
@@ -164,3 +163,18 @@ def test_resumed_run_draws_the_same_sequence(tmp_path, python,
     assert sorted(first) == list(range(20))
     assert sorted(again) == list(range(10, 20))
     assert {i: first[i] for i in range(10, 20)} == again
+
+
+def test_queue_not_divisible_by_batch_fails_before_training(
+        tmp_path, python, subprocess_env):
+    """queue_len 250 with batch 8: the run stops before its first iteration
+    with a message naming both, and writes no checkpoint."""
+    cfg = recorder_config(tmp_path, queue_len=250, max_iters=5, ckpt=1)
+    proc = subprocess.run(
+        [python, 'tools/train.py', cfg, '--work-dir', str(tmp_path / 'w')],
+        env=run_env(subprocess_env), capture_output=True, text=True,
+        timeout=600)
+    assert proc.returncode != 0
+    assert 'queue_len (250) must be divisible by the total training batch ' \
+        'size (8)' in proc.stderr
+    assert not list((tmp_path / 'w').glob('*.pth'))

@@ -65,11 +65,12 @@ class PartialBackpropHook(Hook):
         else:
             self.probs = np.asarray(self.exit_probs, dtype=np.float64)
             self.probs /= self.probs.sum()
-        loop = getattr(runner, '_train_loop', None)
-        if loop is not None and not isinstance(loop, dict):
-            batch_size = runner.train_dataloader.batch_size
-            model.check_train_batch_size(batch_size * runner.world_size)
         model.set_active_exit(self.exits[-1])
+
+    def before_train(self, runner) -> None:
+        # before the first iteration; the train dataloader exists by now
+        get_ori_model(runner.model).check_train_batch_size(
+            runner.train_dataloader.batch_size * runner.world_size)
 
     def draw(self, iteration: int) -> int:
         """The exit of an iteration: a function of (seed, iteration) only."""
