@@ -16,9 +16,13 @@ from mmaccel.registry import MODELS
 
 CONFIG = 'configs/accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 # Each exit is drawn about a quarter of the time; at 450 iterations of batch 64
-# the held-out loss had fallen at every exit (measured: exit 4 5.44 -> 5.27,
-# exit 3 5.32 -> 4.49, exits 1-2 by over 1.3).
+# the held-out loss falls at every exit. Exit 4 (1 x 1 maps at 32 px, about 110
+# updates) falls least: over seeds 0 to 5 from 5.44 to 5.17 .. 5.30 (exits 1-2 by
+# over 1.0, exit 3 to 4.93 .. 5.27). One unseeded CI run left exit 4 unchanged
+# (5.4396 -> 5.4413), so the run is seeded: the same draws, data order and
+# augmentations every time (checked: two runs with seed 0 give equal losses).
 ITERS = 450
+SEED = 0
 
 
 def build_model():
@@ -76,7 +80,7 @@ def trained(tmp_path_factory, python, subprocess_env):
         f'param_scheduler.0.end={ITERS}', 'log_processor.by_epoch=False',
         'default_hooks.logger.interval=10',
         'default_hooks.checkpoint.by_epoch=False',
-        f'default_hooks.checkpoint.interval={ITERS}'
+        f'default_hooks.checkpoint.interval={ITERS}', f'randomness.seed={SEED}'
     ], env=subprocess_env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return init, work_dir
