@@ -88,3 +88,53 @@ def test_exit_macs_and_crops():
     assert expected_macs(cropped, [0.25] * 4) == sum(cropped.values()) / 4
     with pytest.raises(ValueError, match='3 probabilities for 4 exits'):
         expected_macs(cropped, [0.5, 0.25, 0.25])
+
+
+def _build(argv):
+    import benchmark_speed
+    args = benchmark_speed.parse_args([BASELINE, ACCEL, *argv])
+    return args, benchmark_speed.build(benchmark_speed.load(ACCEL, {}), args)
+
+
+def test_amp_on_cpu_runs_the_forward_pass_in_bfloat16():
+    import benchmark_speed
+    args, (model, optim_wrapper, hook) = _build(
+        ['--amp', '--batch', '8', '--input-size', '32'])
+    assert isinstance(optim_wrapper, benchmark_speed.CPUAutocastOptimWrapper)
+    data = benchmark_speed.synthetic_batch(model, args)
+    conv = next(m for m in model.backbone.modules()
+                if isinstance(m, torch.nn.Conv2d))
+    dtypes = []
+    handle = conv.register_forward_hook(
+        lambda module, inputs, out: dtypes.append(out.dtype))
+    before = conv.weight.detach().clone()
+    benchmark_speed.step(model, optim_wrapper, data, args, hook, exit=4)
+    handle.remove()
+    assert dtypes == [torch.bfloat16]
+    # master weights stay float32 and are updated
+    assert conv.weight.dtype == torch.float32
+    assert not torch.equal(conv.weight, before)
+    # what autograd keeps for backward is about half of float32's
+    plain = benchmark_speed.build_optim_wrapper(
+        model, benchmark_speed.load(ACCEL, {}).optim_wrapper)
+    amp_mb = benchmark_speed.saved_activation_mb(model, optim_wrapper, data,
+                                                 hook, 4)
+    fp32_mb = benchmark_speed.saved_activation_mb(model, plain, data, hook, 4)
+    assert amp_mb < 0.7 * fp32_mb, (amp_mb, fp32_mb)
+
+
+def test_compile_stages_covers_both_encoders_and_keeps_outputs():
+    import benchmark_speed
+    _, (model, _, _) = _build(['--batch', '8', '--input-size', '32'])
+    model.eval()  # running statistics stay put between the two passes
+    x = torch.randn(2, 1, 32, 32)
+    with torch.no_grad():
+        eager = model.backbone(x)
+        benchmark_speed.compile_stages(model)
+        compiled = model.backbone(x)
+    stages = [getattr(m, name) for m in model.modules()
+              for name in getattr(m, 'res_layers', ())]
+    assert len(stages) == 8  # the query encoder's and the momentum copy's
+    assert all(s._compiled_call_impl is not None for s in stages)
+    for a, b in zip(eager, compiled):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-4)

@@ -24,8 +24,22 @@ Writes JSON (``--out``) and a markdown table (stdout, and ``.md`` beside the
 JSON). MACs are analytic (``cost_model.py``): one image, one encoder, forward;
 the backward pass and the second encoder scale alike, so the ratio holds for
 the whole step.
+
+``--amp`` runs both models under mixed precision: MMEngine's
+``AmpOptimWrapper`` (float16 with dynamic loss scaling) on CUDA; on CPU, where
+``AmpOptimWrapper`` refuses to build, an optimizer wrapper whose
+``optim_context`` adds ``torch.autocast('cpu', dtype=torch.bfloat16)``, the
+CPU form of the same thing. ``--compile`` compiles every ResNet stage of
+both models (``nn.Module.compile(dynamic=False)`` on each ``layer{i}``, the
+momentum encoder's included), one graph per map size, so the cropped stages get
+kernels for their fixed crop sizes; every exit is stepped once more during
+warm-up so that each exit's graphs are compiled before timing. (Compiling the
+whole ``model.train_step``, as MMEngine's Runner does for ``compile=True``,
+fails for MMPretrain's own ``MoCo`` with torch 2.11: its queue update is seen
+as an in-place change of a tensor saved for backward.)
 """
 import argparse
+import contextlib
 import json
 import os
 import os.path as osp
@@ -44,7 +58,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 from cost_model import backbone_macs_to_exit, expected_macs  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.hub import get_config  # noqa: E402
-from mmengine.optim import build_optim_wrapper  # noqa: E402
+from mmengine.optim import OptimWrapper, build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
 
@@ -52,6 +66,18 @@ import mmaccel  # noqa: E402,F401
 from mmaccel.engine.hooks import PartialBackpropHook  # noqa: E402
 from mmaccel.registry import MODELS  # noqa: E402
 from mmaccel.utils import load_config  # noqa: E402
+
+
+class CPUAutocastOptimWrapper(OptimWrapper):
+    """Mixed precision on CPU (bfloat16 autocast in the forward pass), for
+    ``--amp``: MMEngine's ``AmpOptimWrapper`` asserts a CUDA, NPU or MLU
+    device. bfloat16 has float32's range, so no loss scaling is needed."""
+
+    @contextlib.contextmanager
+    def optim_context(self, model):
+        with super().optim_context(model), \
+                torch.autocast('cpu', dtype=torch.bfloat16):
+            yield
 
 
 def parse_args(argv=None):
@@ -68,6 +94,11 @@ def parse_args(argv=None):
     p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     p.add_argument('--channels-last', action='store_true',
                    help='both models and inputs in channels-last format')
+    p.add_argument('--amp', action='store_true',
+                   help='mixed precision: AmpOptimWrapper (CUDA) or bfloat16 '
+                   'autocast (CPU), both models')
+    p.add_argument('--compile', action='store_true',
+                   help='torch.compile each ResNet stage, both models')
     p.add_argument('--threads', type=int, default=None,
                    help='torch.set_num_threads (CPU)')
     p.add_argument('--seed', type=int, default=0)
@@ -91,6 +122,16 @@ def load(path: str, options: dict):
     return cfg
 
 
+def amp_optim_wrapper(cfg: dict, device: str) -> dict:
+    """``cfg`` (an ``optim_wrapper`` config) with mixed precision."""
+    cfg = dict(cfg)
+    if device == 'cuda':
+        cfg.update(type='AmpOptimWrapper', loss_scale='dynamic')
+    else:
+        cfg['type'] = CPUAutocastOptimWrapper
+    return cfg
+
+
 def build(cfg, args):
     """Model, optimizer wrapper and (accelerated models) the exit hook."""
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
@@ -101,7 +142,12 @@ def build(cfg, args):
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
     model.train()
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    optim_cfg = cfg.optim_wrapper
+    if args.amp:
+        optim_cfg = amp_optim_wrapper(optim_cfg, args.device)
+    optim_wrapper = build_optim_wrapper(model, optim_cfg)
+    if args.compile:
+        compile_stages(model)
     hook = None
     if hasattr(model, 'set_active_exit'):
         hook_cfgs = [h for h in cfg.get('custom_hooks', [])
@@ -118,6 +164,14 @@ def build(cfg, args):
         raise ValueError(f'--batch {args.batch} must divide the queue length '
                          f'{queue_len} of {type(model).__name__}')
     return model, optim_wrapper, hook
+
+
+def compile_stages(model):
+    """``torch.compile`` each stage of every ResNet in ``model`` (the
+    momentum encoder's too), specialised to each map size it sees."""
+    for module in list(model.modules()):
+        for name in getattr(module, 'res_layers', ()):
+            getattr(module, name).compile(dynamic=False)
 
 
 def synthetic_batch(model, args):
@@ -173,7 +227,8 @@ def macs(model, args):
         backbone.train(was_training)
 
 
-def saved_activation_mb(model, data, hook=None, exit=None) -> float:
+def saved_activation_mb(model, optim_wrapper, data, hook=None,
+                        exit=None) -> float:
     """MB of the tensors autograd keeps for backward in one training forward
     (distinct storages): the activation memory, exact and the same on any
     machine."""
@@ -186,7 +241,8 @@ def saved_activation_mb(model, data, hook=None, exit=None) -> float:
 
     if hook is not None:
         model.set_active_exit(exit)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), \
+            optim_wrapper.optim_context(model):  # autocast under --amp
         model(**model.data_preprocessor(data, True), mode='loss')
     model.zero_grad(set_to_none=True)
     return sum(sizes.values()) / 2**20
@@ -252,6 +308,9 @@ def benchmark(args, argv):
     for i in range(args.warmup):
         step(*base[:2], data, args)
         step(*accel[:2], data, args, hook, it=i)
+    if args.compile:  # compile every exit's graph before timing
+        for k in hook.exits:
+            step(*accel[:2], data, args, hook, exit=k)
     t_base, t_accel, draws = [], [], []
     for i in range(args.iters):  # interleaved: A, B, A, B
         t_base.append(step(*base[:2], data, args)[0])
@@ -268,8 +327,8 @@ def benchmark(args, argv):
         for k in hook.exits:
             per_exit[k].append(step(*accel[:2], data, args, hook, exit=k)[0])
 
-    act_base = saved_activation_mb(base[0], data)
-    act_exit = {k: saved_activation_mb(accel[0], data, hook, k)
+    act_base = saved_activation_mb(*base[:2], data)
+    act_exit = {k: saved_activation_mb(*accel[:2], data, hook, k)
                 for k in hook.exits}
     mem = {'baseline': None, 'accel': None}
     if not args.no_memory:
@@ -289,7 +348,8 @@ def benchmark(args, argv):
                       accel_cfg_options=args.accel_cfg_options,
                       batch=args.batch, input_size=args.input_size,
                       iters=args.iters, warmup=args.warmup,
-                      channels_last=args.channels_last),
+                      channels_last=args.channels_last, amp=args.amp,
+                      compile=args.compile),
         baseline_model=type(base[0]).__name__,
         accel_model=type(accel[0]).__name__,
         baseline=stats(t_base, args.batch),
@@ -336,7 +396,9 @@ def markdown(res) -> str:
         f"{res['machine']['device_name']}, batch {s['batch']} x 2 views, "
         f"{s['input_size']} px, {s['iters']} interleaved steps each "
         f"(after {s['warmup']} warm-up), torch {res['machine']['torch']}, "
-        f"{res['machine']['threads']} threads",
+        f"{res['machine']['threads']} threads"
+        + ''.join(f', {flag}' for flag in ('channels_last', 'amp', 'compile')
+                  if s.get(flag)),
         '',
         '| model | s/step median [p25, p75] | images/s | speed-up | '
         'fwd MMACs/image | ideal speed-up | peak mem (MB) | '
