@@ -36,7 +36,13 @@ def parse_args():
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='automatic mixed precision training')
+        help='automatic mixed precision training (float16 with '
+        'AmpOptimWrapper on a GPU, bfloat16 autocast on CPU)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='convolution kernels in channels-last memory format '
+        '(adds ChannelsLastHook)')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -74,8 +80,17 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if torch.cuda.is_available():
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:  # AmpOptimWrapper asserts a GPU: bfloat16 autocast on CPU
+            cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
+
+    if args.channels_last:
+        hooks = list(cfg.get('custom_hooks', None) or [])
+        if not any(h.get('type') == 'ChannelsLastHook' for h in hooks):
+            hooks.append(dict(type='ChannelsLastHook'))
+        cfg.custom_hooks = hooks
 
     if args.resume == 'auto':
         cfg.resume = True

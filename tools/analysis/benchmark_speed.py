@@ -25,21 +25,19 @@ JSON). MACs are analytic (``cost_model.py``): one image, one encoder, forward;
 the backward pass and the second encoder scale alike, so the ratio holds for
 the whole step.
 
-``--amp`` runs both models under mixed precision: MMEngine's
-``AmpOptimWrapper`` (float16 with dynamic loss scaling) on CUDA; on CPU, where
-``AmpOptimWrapper`` refuses to build, an optimizer wrapper whose
-``optim_context`` adds ``torch.autocast('cpu', dtype=torch.bfloat16)``, the
-CPU form of the same thing. ``--compile`` compiles every ResNet stage of
-both models (``nn.Module.compile(dynamic=False)`` on each ``layer{i}``, the
-momentum encoder's included), one graph per map size, so the cropped stages get
-kernels for their fixed crop sizes; every exit is stepped once more during
-warm-up so that each exit's graphs are compiled before timing. (Compiling the
-whole ``model.train_step``, as MMEngine's Runner does for ``compile=True``,
-fails for MMPretrain's own ``MoCo`` with torch 2.11: its queue update is seen
-as an in-place change of a tensor saved for backward.)
+``--amp`` runs both models under mixed precision, as ``tools/train.py --amp``
+does: MMEngine's ``AmpOptimWrapper`` (float16 with dynamic loss scaling) on
+CUDA; on CPU, where ``AmpOptimWrapper`` refuses to build, mmaccel's
+``CPUAutocastOptimWrapper`` (bfloat16 autocast). ``--compile`` compiles every
+ResNet stage of both models (``nn.Module.compile(dynamic=False)`` on each
+``layer{i}``, the momentum encoder's included), one graph per map size, so the
+cropped stages get kernels for their fixed crop sizes; every exit is stepped
+once more during warm-up so that each exit's graphs are compiled before
+timing. (Compiling the whole ``model.train_step``, as MMEngine's Runner does
+for ``compile=True``, fails for MMPretrain's own ``MoCo`` with torch 2.11: its
+queue update is seen as an in-place change of a tensor saved for backward.)
 """
 import argparse
-import contextlib
 import json
 import os
 import os.path as osp
@@ -58,26 +56,15 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 from cost_model import backbone_macs_to_exit, expected_macs  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.hub import get_config  # noqa: E402
-from mmengine.optim import OptimWrapper, build_optim_wrapper  # noqa: E402
+from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
 
 import mmaccel  # noqa: E402,F401
-from mmaccel.engine.hooks import PartialBackpropHook  # noqa: E402
+from mmaccel.engine import CPUAutocastOptimWrapper  # noqa: E402
+from mmaccel.engine.hooks import ChannelsLastHook, PartialBackpropHook  # noqa: E402,E501
 from mmaccel.registry import MODELS  # noqa: E402
 from mmaccel.utils import load_config  # noqa: E402
-
-
-class CPUAutocastOptimWrapper(OptimWrapper):
-    """Mixed precision on CPU (bfloat16 autocast in the forward pass), for
-    ``--amp``: MMEngine's ``AmpOptimWrapper`` asserts a CUDA, NPU or MLU
-    device. bfloat16 has float32's range, so no loss scaling is needed."""
-
-    @contextlib.contextmanager
-    def optim_context(self, model):
-        with super().optim_context(model), \
-                torch.autocast('cpu', dtype=torch.bfloat16):
-            yield
 
 
 def parse_args(argv=None):
@@ -139,8 +126,8 @@ def build(cfg, args):
     if 'data_preprocessor' in cfg:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = MODELS.build(model_cfg).to(args.device)
-    if args.channels_last:
-        model = model.to(memory_format=torch.channels_last)
+    if args.channels_last:  # what tools/train.py --channels-last does
+        ChannelsLastHook().before_train(SimpleNamespace(model=model))
     model.train()
     optim_cfg = cfg.optim_wrapper
     if args.amp:

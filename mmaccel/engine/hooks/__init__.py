@@ -1,4 +1,5 @@
+from .channels_last_hook import ChannelsLastHook
 from .knn_eval_hook import KNNEvalHook
 from .partial_backprop_hook import PartialBackpropHook
 
-__all__ = ['KNNEvalHook', 'PartialBackpropHook']
+__all__ = ['ChannelsLastHook', 'KNNEvalHook', 'PartialBackpropHook']

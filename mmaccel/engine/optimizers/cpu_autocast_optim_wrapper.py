@@ -1,0 +1,26 @@
+import contextlib
+
+import torch
+from mmengine.optim import OptimWrapper
+
+from mmaccel.registry import OPTIM_WRAPPERS
+
+
+@OPTIM_WRAPPERS.register_module()
+class CPUAutocastOptimWrapper(OptimWrapper):
+    """Mixed precision on CPU: the forward pass under
+    ``torch.autocast('cpu', dtype=torch.bfloat16)``.
+
+    MMEngine's ``AmpOptimWrapper`` asserts a CUDA, NPU or MLU device, so
+    ``tools/train.py --amp`` uses this wrapper on a machine without CUDA.
+    bfloat16 has float32's exponent range, so no loss scaling is needed; the
+    weights, their gradients and the optimizer state stay float32. Worth it on
+    CPUs with bfloat16 instructions (AVX512-BF16, AMX): measured in
+    ``docs/benchmarks.md``.
+    """
+
+    @contextlib.contextmanager
+    def optim_context(self, model):
+        with super().optim_context(model), \
+                torch.autocast('cpu', dtype=torch.bfloat16):
+            yield
