@@ -1,7 +1,8 @@
 """Where the time of an accelerated training step goes, exit by exit.
 
     python tools/analysis/profile_step.py ACCEL_CONFIG [BASELINE_CONFIG] \
-        [--batch 8 --input-size 112 --iters 3 --out work_dirs/prof.json]
+        [--batch 8 --input-size 112 --iters 3 --channels-last --amp \
+         --out work_dirs/prof.json]
 
 Runs real training steps under ``torch.profiler`` with each exit forced in
 turn (and the baseline's, if given), after labelling the phases of a step
@@ -118,9 +119,13 @@ def main(argv=None):
     p.add_argument('--iters', type=int, default=3)
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--threads', type=int, default=None)
+    p.add_argument('--channels-last', action='store_true',
+                   help='as benchmark_speed.py --channels-last')
+    p.add_argument('--amp', action='store_true',
+                   help='as benchmark_speed.py --amp (bfloat16 on CPU)')
     p.add_argument('--out', default=None)
     args = p.parse_args(argv)
-    args.device, args.channels_last, args.seed = 'cpu', False, 0
+    args.device, args.seed, args.compile = 'cpu', 0, False
     if args.threads:
         torch.set_num_threads(args.threads)
     runs = {}
