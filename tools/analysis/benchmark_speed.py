@@ -80,7 +80,8 @@ def parse_args(argv=None):
     p.add_argument('--input-size', type=int, default=112)
     p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     p.add_argument('--channels-last', action='store_true',
-                   help='both models and inputs in channels-last format')
+                   help='both models\' convolution kernels in channels-last '
+                   'format, as tools/train.py --channels-last')
     p.add_argument('--amp', action='store_true',
                    help='mixed precision: AmpOptimWrapper (CUDA) or bfloat16 '
                    'autocast (CPU), both models')
