@@ -1,4 +1,4 @@
-# Baseline MoCo v2 (upstream MMPretrain) on Fashion-MNIST, tiny ResNet-18, 10
+# Baseline MoCo v2 (upstream MMPretrain) on Fashion-MNIST, tiny ResNet-18, 3
 # epochs, with kNN top-1 on the test split after every epoch: the baseline of
 # the accuracy-vs-time comparison in docs/benchmarks.md.
 _base_ = [
