@@ -28,7 +28,9 @@ class ChannelsLastHook(Hook):
     rounding. ``before_train`` comes after MMEngine has wrapped the model:
     under ``MMDistributedDataParallel`` the gradient buckets were laid out for
     the contiguous format, so gradients are copied into them rather than
-    viewed (correct, slightly slower). Use it with
+    viewed: correct (a two-process gloo run trains), and PyTorch warns once
+    ("Grad strides do not match bucket view strides") that this may cost
+    some speed. Use it with
     ``tools/train.py --channels-last`` or in a config's ``custom_hooks``.
     """
 
