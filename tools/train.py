@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
 from mmaccel.datasets import DatasetNotFoundError
+from mmaccel.engine import amp_optim_wrapper
 from mmaccel.registry import RUNNERS
 from mmaccel.utils import rescope_config
 
@@ -79,12 +80,9 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
 
-    if args.amp:
-        if torch.cuda.is_available():
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        else:  # AmpOptimWrapper asserts a GPU: bfloat16 autocast on CPU
-            cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
+    if args.amp:  # AmpOptimWrapper asserts a GPU: bfloat16 autocast on CPU
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper,
+                                              torch.cuda.is_available())
 
     if args.channels_last:
         hooks = list(cfg.get('custom_hooks', None) or [])

@@ -10,6 +10,7 @@ import sys
 import pytest
 import torch
 
+from mmaccel.engine import CPUAutocastOptimWrapper
 from mmaccel.models import HardPairSelector, MultiExitResNet
 
 sys.path.insert(0, 'tools/analysis')
@@ -100,7 +101,7 @@ def test_amp_on_cpu_runs_the_forward_pass_in_bfloat16():
     import benchmark_speed
     args, (model, optim_wrapper, hook) = _build(
         ['--amp', '--batch', '8', '--input-size', '32'])
-    assert isinstance(optim_wrapper, benchmark_speed.CPUAutocastOptimWrapper)
+    assert isinstance(optim_wrapper, CPUAutocastOptimWrapper)
     data = benchmark_speed.synthetic_batch(model, args)
     conv = next(m for m in model.backbone.modules()
                 if isinstance(m, torch.nn.Conv2d))

@@ -66,7 +66,7 @@ def test_amp_on_cpu_uses_bfloat16_autocast(plain, tmp_path, python,
         pytest.skip('on a GPU --amp selects MMEngine\'s AmpOptimWrapper')
     losses, state, cfg = train(tmp_path, 'amp', ['--amp'], python,
                                subprocess_env)
-    assert cfg.optim_wrapper.type == 'CPUAutocastOptimWrapper'
+    assert cfg.optim_wrapper.type == 'mmaccel.CPUAutocastOptimWrapper'
     assert len(losses) == ITERS
     assert all(torch.isfinite(torch.tensor(losses)))
     # weights stay float32

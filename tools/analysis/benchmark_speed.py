@@ -61,7 +61,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
 
 import mmaccel  # noqa: E402,F401
-from mmaccel.engine import CPUAutocastOptimWrapper  # noqa: E402
+from mmaccel.engine import amp_optim_wrapper  # noqa: E402
 from mmaccel.engine.hooks import ChannelsLastHook, PartialBackpropHook  # noqa: E402,E501
 from mmaccel.registry import MODELS  # noqa: E402
 from mmaccel.utils import load_config  # noqa: E402
@@ -110,16 +110,6 @@ def load(path: str, options: dict):
     return cfg
 
 
-def amp_optim_wrapper(cfg: dict, device: str) -> dict:
-    """``cfg`` (an ``optim_wrapper`` config) with mixed precision."""
-    cfg = dict(cfg)
-    if device == 'cuda':
-        cfg.update(type='AmpOptimWrapper', loss_scale='dynamic')
-    else:
-        cfg['type'] = CPUAutocastOptimWrapper
-    return cfg
-
-
 def build(cfg, args):
     """Model, optimizer wrapper and (accelerated models) the exit hook."""
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
@@ -132,7 +122,7 @@ def build(cfg, args):
     model.train()
     optim_cfg = cfg.optim_wrapper
     if args.amp:
-        optim_cfg = amp_optim_wrapper(optim_cfg, args.device)
+        optim_cfg = amp_optim_wrapper(optim_cfg, args.device == 'cuda')
     optim_wrapper = build_optim_wrapper(model, optim_cfg)
     if args.compile:
         compile_stages(model)

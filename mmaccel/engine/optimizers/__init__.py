@@ -1,3 +1,4 @@
-from .cpu_autocast_optim_wrapper import CPUAutocastOptimWrapper
+from .cpu_autocast_optim_wrapper import (CPUAutocastOptimWrapper,
+                                         amp_optim_wrapper)
 
-__all__ = ['CPUAutocastOptimWrapper']
+__all__ = ['CPUAutocastOptimWrapper', 'amp_optim_wrapper']

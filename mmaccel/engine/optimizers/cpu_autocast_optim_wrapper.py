@@ -24,3 +24,19 @@ class CPUAutocastOptimWrapper(OptimWrapper):
         with super().optim_context(model), \
                 torch.autocast('cpu', dtype=torch.bfloat16):
             yield
+
+
+def amp_optim_wrapper(optim_wrapper: dict, cuda: bool) -> dict:
+    """A copy of the ``optim_wrapper`` config with mixed precision, as
+    ``tools/train.py --amp`` (and ``benchmark_speed.py --amp``) asks for it:
+    MMEngine's ``AmpOptimWrapper`` with dynamic loss scaling on CUDA,
+    :class:`CPUAutocastOptimWrapper` otherwise. The type is named with its
+    scope so that it builds under any default scope (a ``mmpretrain::``
+    config's included)."""
+    cfg = dict(optim_wrapper)
+    if cuda:
+        cfg['type'] = 'AmpOptimWrapper'
+        cfg.setdefault('loss_scale', 'dynamic')
+    else:
+        cfg['type'] = 'mmaccel.CPUAutocastOptimWrapper'
+    return cfg
