@@ -40,6 +40,9 @@ class MultiExitResNet(ResNet):
         depth (int): Network depth, from {18, 34, 50, 101, 152}.
         exits (Sequence[int], optional): Stage numbers followed by an exit.
             Defaults to every stage.
+        out_stem (bool): Also return the stem's output (the input of stage
+            1), first, for probes of every stage's features (the paper's
+            Table 8). Defaults to False.
         **kwargs: Other arguments of :class:`mmpretrain.models.ResNet`, except
             ``out_indices``, which ``exits`` replaces.
     """
@@ -47,6 +50,7 @@ class MultiExitResNet(ResNet):
     def __init__(self,
                  depth: int,
                  exits: Optional[Sequence[int]] = None,
+                 out_stem: bool = False,
                  **kwargs) -> None:
         if 'out_indices' in kwargs:
             raise ValueError(
@@ -60,6 +64,7 @@ class MultiExitResNet(ResNet):
         super().__init__(
             depth, out_indices=tuple(e - 1 for e in exits), **kwargs)
         self.exits = exits
+        self.out_stem = out_stem
 
     def check_exit(self, exit: int) -> int:
         """Return ``exit`` if it is one of :attr:`exits`, else raise."""
@@ -89,13 +94,14 @@ class MultiExitResNet(ResNet):
     def forward(self,
                 x: torch.Tensor,
                 exit: Optional[int] = None) -> Tuple[torch.Tensor, ...]:
-        """Feature maps of the exits up to ``exit`` (``None``: the last).
+        """Feature maps of the exits up to ``exit`` (``None``: the last),
+        after the stem's if ``out_stem``.
 
         Stages after ``exit`` do not run.
         """
         last = self.exits[-1] if exit is None else self.check_exit(exit)
         x = self.forward_stem(x)
-        outs = []
+        outs = [x] if self.out_stem else []
         for stage in range(1, last + 1):
             x = self.forward_stage(stage, x)
             if stage in self.exits:
