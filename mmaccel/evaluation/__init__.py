@@ -1,3 +1,7 @@
 from .knn import knn_top1, weighted_knn_predict
+from .linear_probe import linear_probe_top1
+from .precise_bn import precise_bn
 
-__all__ = ['knn_top1', 'weighted_knn_predict']
+__all__ = [
+    'knn_top1', 'weighted_knn_predict', 'linear_probe_top1', 'precise_bn'
+]

@@ -13,8 +13,8 @@ import torch
 from mmaccel.engine import CPUAutocastOptimWrapper
 from mmaccel.models import HardPairSelector, MultiExitResNet
 
-sys.path.insert(0, 'tools/analysis')
-from cost_model import backbone_macs_to_exit, count_macs, expected_macs  # noqa
+from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
+                                             count_macs, expected_macs)
 
 BASELINE = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 ACCEL = ('configs/accel_mocov2/'

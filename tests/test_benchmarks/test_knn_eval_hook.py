@@ -55,7 +55,7 @@ def test_knn_eval_hook_logs_each_epoch(tmp_path):
     model = runner.model
     model.train()
     bn = copy.deepcopy(model.backbone.bn1.running_mean)
-    top1 = hook.evaluate(runner)
+    top1 = hook.evaluate(runner)['knn_top1']
     assert torch.equal(model.backbone.bn1.running_mean, bn)
     assert model.training
     assert top1 == pytest.approx(knn[1]['knn_top1'])

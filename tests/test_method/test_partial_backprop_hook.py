@@ -11,7 +11,7 @@ from mmaccel.engine import PartialBackpropHook
 CONFIG = 'configs/accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 
 
-def ready(hook, exits):
+def ready(hook, exits, max_iters=None):
     """Initialise the hook for a model with these exits, as before_run does."""
 
     class Model:
@@ -28,6 +28,7 @@ def ready(hook, exits):
     class Runner:
         model = Model()
 
+    Runner.max_iters = max_iters
     hook.before_run(Runner)
     return Runner
 
@@ -85,6 +86,10 @@ def test_validation_and_test_use_the_last_exit():
     assert runner.model.active[-1] == 4
 
 
+# a schedule, so that ranks and resumed runs must agree on it too
+SCHEDULE = [(0.0, (0.4, 0.2, 0.2, 0.2)), (1.0, (0.1, 0.2, 0.3, 0.4))]
+
+
 def recorder_config(tmp_path, **overrides):
     """A tiny accelerated run that records the exit of every iteration."""
     opts = dict(batch_size=8, max_iters=200, queue_len=256, ckpt=1000)
@@ -95,7 +100,8 @@ _base_ = '{os.path.abspath(CONFIG)}'
 custom_imports = dict(imports=['mmaccel', 'exit_recorder'],
                       allow_failed_imports=False)
 model = dict(queue_len={opts['queue_len']})
-custom_hooks = [dict(type='PartialBackpropHook', seed=5),
+custom_hooks = [dict(type='PartialBackpropHook', seed=5,
+                     schedule={SCHEDULE}),
                 dict(type='ExitRecorderHook')]
 train_dataloader = dict(batch_size={opts['batch_size']}, num_workers=0,
                         persistent_workers=False)
@@ -138,8 +144,8 @@ def test_two_ranks_draw_the_same_exits(tmp_path, subprocess_env):
     rank0, rank1 = read_exits(work_dir, 0), read_exits(work_dir, 1)
     assert sorted(rank0) == list(range(200))
     assert rank0 == rank1
-    hook = PartialBackpropHook(seed=5)
-    ready(hook, (1, 2, 3, 4))
+    hook = PartialBackpropHook(seed=5, schedule=SCHEDULE)
+    ready(hook, (1, 2, 3, 4), max_iters=200)
     assert [rank0[i] for i in range(200)] == [hook.draw(i) for i in range(200)]
     assert set(rank0.values()) == {1, 2, 3, 4}
 

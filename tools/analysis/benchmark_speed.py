@@ -21,7 +21,7 @@ The tensors saved for backward in one forward pass (the activation memory,
 the part the method changes) are also summed exactly, per exit.
 
 Writes JSON (``--out``) and a markdown table (stdout, and ``.md`` beside the
-JSON). MACs are analytic (``cost_model.py``): one image, one encoder, forward;
+JSON). MACs are analytic (``mmaccel/models/utils/cost_model.py``): one image, one encoder, forward;
 the backward pass and the second encoder scale alike, so the ratio holds for
 the whole step.
 
@@ -53,7 +53,6 @@ import torch
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from cost_model import backbone_macs_to_exit, expected_macs  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.hub import get_config  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
@@ -63,6 +62,8 @@ from mmpretrain.structures import DataSample  # noqa: E402
 import mmaccel  # noqa: E402,F401
 from mmaccel.engine import amp_optim_wrapper  # noqa: E402
 from mmaccel.engine.hooks import ChannelsLastHook, PartialBackpropHook  # noqa: E402,E501
+from mmaccel.models.utils.cost_model import (  # noqa: E402
+    backbone_macs_to_exit, expected_macs)
 from mmaccel.registry import MODELS  # noqa: E402
 from mmaccel.utils import load_config  # noqa: E402
 

@@ -6,8 +6,9 @@ from mmengine.hooks import Hook
 from mmpretrain.utils import get_ori_model
 from torch import nn
 
-from mmaccel.evaluation import knn_top1
+from mmaccel.evaluation import knn_top1, linear_probe_top1
 from mmaccel.registry import HOOKS
+from mmaccel.utils.progress import progress
 
 
 @HOOKS.register_module()
@@ -40,6 +41,16 @@ class KNNEvalHook(Hook):
         temperature (float): Vote temperature. Defaults to 0.07.
         eval_at_start (bool): Also evaluate before the first epoch (the
             random initialisation). Defaults to False.
+        per_exit (bool): Also report ``knn_top1_exit{k}`` for every feature
+            map the backbone returns (every exit of a multi-exit backbone).
+            Defaults to False.
+        linear_probe (bool): Also report ``linear_top1``, a linear
+            classifier fitted on the bank's features of the last map
+            (:func:`mmaccel.evaluation.linear_probe_top1`). Defaults to False.
+
+    When a :class:`PreciseBackboneBNHook` re-estimated the batch-norm
+    statistics in the same epoch (it runs first), the accuracy with the
+    statistics from training is also reported, as ``knn_top1_raw``.
     """
 
     priority = 'LOW'
@@ -51,7 +62,9 @@ class KNNEvalHook(Hook):
                  interval: int = 1,
                  k: int = 200,
                  temperature: float = 0.07,
-                 eval_at_start: bool = False) -> None:
+                 eval_at_start: bool = False,
+                 per_exit: bool = False,
+                 linear_probe: bool = False) -> None:
         for name, value in (('interval', interval), ('k', k),
                             ('num_classes', num_classes)):
             if not isinstance(value, int) or value < 1:
@@ -66,23 +79,29 @@ class KNNEvalHook(Hook):
         self.k = k
         self.temperature = temperature
         self.eval_at_start = eval_at_start
+        self.per_exit = per_exit
+        self.linear_probe = linear_probe
         self.loaders = None
         self.start: Optional[Tuple[float, float]] = None
         self.eval_seconds = (0.0, 0.0)
 
     @torch.no_grad()
     def extract(self, model: nn.Module, loader):
-        """Pooled last-stage features ``(N, C)`` and labels ``(N,)``."""
+        """Pooled features ``(N, C)`` of each returned map, and labels."""
         feats, labels = [], []
         for data in loader:
             data = model.data_preprocessor(data, training=False)
-            x = model.backbone(data['inputs'])[-1]
-            feats.append(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
+            maps = model.backbone(data['inputs'])
+            feats.append([
+                nn.functional.adaptive_avg_pool2d(x, 1).flatten(1)
+                for x in maps
+            ])
             labels.extend(s.gt_label for s in data['data_samples'])
-        return torch.cat(feats), torch.cat(labels)
+        return [torch.cat(f) for f in zip(*feats)], torch.cat(labels)
 
-    def evaluate(self, runner) -> float:
-        """kNN top-1 (percent) of the model as it is now."""
+    def evaluate(self, runner) -> dict:
+        """kNN top-1 (percent) of the model as it is now: ``knn_top1`` of
+        the last map, and ``knn_top1_exit{k}`` per exit if asked."""
         if self.loaders is None:
             self.loaders = [runner.build_dataloader(cfg, seed=runner.seed)
                             for cfg in self.dataloader_cfgs]
@@ -91,12 +110,46 @@ class KNNEvalHook(Hook):
         model.eval()
         try:
             (bank, bank_labels), (query, query_labels) = [
-                self.extract(model, loader) for loader in self.loaders]
+                self.extract(model, progress(loader))
+                for loader in self.loaders]
         finally:
             model.train(was_training)
-        return knn_top1(bank, bank_labels.to(bank.device), query,
-                        query_labels.to(query.device), self.num_classes,
-                        k=self.k, temperature=self.temperature)
+        exits = getattr(model.backbone, 'exits', range(1, len(bank) + 1))
+        pairs = list(zip(exits, bank, query))
+        if not self.per_exit:
+            pairs = pairs[-1:]
+        results = {}
+        for exit, b, q in pairs:
+            results[f'knn_top1_exit{exit}'] = knn_top1(
+                b, bank_labels.to(b.device), q, query_labels.to(q.device),
+                self.num_classes, k=self.k, temperature=self.temperature)
+        results['knn_top1'] = results[f'knn_top1_exit{pairs[-1][0]}']
+        if not self.per_exit:
+            del results[f'knn_top1_exit{pairs[-1][0]}']
+        if self.linear_probe:
+            results['linear_top1'] = linear_probe_top1(
+                bank[-1], bank_labels, query[-1], query_labels,
+                self.num_classes)
+        return results
+
+    def _evaluate_raw(self, runner, epoch: int) -> dict:
+        """kNN with the batch-norm statistics from before a precise-BN
+        re-estimation of this epoch, if there was one."""
+        from .precise_bn_hook import PreciseBackboneBNHook
+        bn_hooks = [h for h in runner.hooks
+                    if isinstance(h, PreciseBackboneBNHook)
+                    and h.raw_epoch == epoch and h.raw_stats is not None]
+        if not bn_hooks:
+            return {}
+        buffers = bn_hooks[0].bn_buffers(get_ori_model(runner.model).backbone)
+        precise = {k: v.clone() for k, v in buffers.items()}
+        try:
+            for k, v in buffers.items():
+                v.copy_(bn_hooks[0].raw_stats[k])
+            return {f'{k}_raw': v for k, v in self.evaluate(runner).items()}
+        finally:
+            for k, v in buffers.items():
+                v.copy_(precise[k])
 
     @staticmethod
     def _clocks() -> Tuple[float, float]:
@@ -106,17 +159,21 @@ class KNNEvalHook(Hook):
         tic = self._clocks()
         wall, cpu = (t - s - e for t, s, e in zip(tic, self.start,
                                                    self.eval_seconds))
-        top1 = self.evaluate(runner)
+        results = self.evaluate(runner)
+        results.update(self._evaluate_raw(runner, epoch))
         self.eval_seconds = tuple(
             e + t - s for e, t, s in zip(self.eval_seconds, self._clocks(),
                                          tic))
         runner.visualizer.add_scalars(
-            dict(knn_top1=top1, knn_epoch=epoch, train_wall_s=wall,
+            dict(results, knn_epoch=epoch, train_wall_s=wall,
                  train_cpu_s=cpu),
             step=runner.iter)
-        runner.logger.info(f'kNN top-1 after epoch {epoch}: {top1:.2f} '
-                           f'(k={self.k}; {wall:.1f} s of training, '
-                           f'{cpu:.1f} s CPU)')
+        extra = ', '.join(f'{k} {v:.2f}' for k, v in results.items()
+                          if k != 'knn_top1')
+        runner.logger.info(
+            f'kNN top-1 after epoch {epoch}: {results["knn_top1"]:.2f} '
+            f'(k={self.k}; {wall:.1f} s of training, {cpu:.1f} s CPU'
+            + (f'; {extra})' if extra else ')'))
 
     def before_train(self, runner) -> None:
         self.start = self._clocks()

@@ -1,28 +1,62 @@
+import bisect
 import math
 from collections import Counter
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 from mmengine.hooks import Hook
 from mmpretrain.utils import get_ori_model
 
+from mmaccel.models.utils.cost_model import backbone_macs_to_exit
 from mmaccel.registry import HOOKS
+
+
+def _check_probs(name: str, value) -> Tuple[float, ...]:
+    try:
+        probs = tuple(float(p) for p in value)
+    except (TypeError, ValueError):
+        raise ValueError(f'PartialBackpropHook: {name} must be a sequence of '
+                         f'probabilities; got {value!r}') from None
+    if not probs or any(p < 0 for p in probs) or not math.isclose(
+            sum(probs), 1.0, abs_tol=1e-6):
+        raise ValueError(
+            f'PartialBackpropHook: {name} must be non-negative and sum to 1; '
+            f'got {tuple(value)!r} (sum {sum(probs):.6g})')
+    return probs
 
 
 @HOOKS.register_module()
 class PartialBackpropHook(Hook):
     """Draws the active exit before every training iteration.
 
-    The draw uses a generator seeded by ``(seed, iteration)`` alone, so every
-    rank draws the same exit with no communication, and a resumed run draws
-    the same sequence. The exit is set with ``model.set_active_exit(k)`` on
-    the unwrapped model and logged as ``active_exit``; validation and testing
+    The draw uses a generator seeded by ``(seed, iteration)`` alone (and the
+    schedule, a function of ``iteration / max_iters``), so every rank draws
+    the same exit with no communication, and a resumed run draws the same
+    sequence. The exit is set with ``model.set_active_exit(k)`` on the
+    unwrapped model and logged as ``active_exit``; validation and testing
     use the last exit.
 
+    Exit probabilities are fixed (``exit_probs``, default uniform as in the
+    paper) or follow a ``schedule`` over training: keypoints
+    ``[(progress, probs), ...]`` with ``progress`` in ``[0, 1]`` the share of
+    training done (``iteration / max_iters``), linearly interpolated between
+    keypoints and constant outside them. For example
+    ``[(0, [.25, .25, .25, .25]), (1, [.05, .05, .1, .8])]`` starts uniform
+    and moves the draws to the last exit as training ends.
+
+    Before the first iteration the hook measures each exit's cost (MACs of
+    one image's forward pass up to the exit, the selector's crops included,
+    on the shape of the first batch) relative to the whole network, and logs
+    the expected cost per step ``sum_k p_k * cost_k`` averaged over the
+    schedule, so that a schedule's ideal speed-up is known before training.
+
     Args:
-        exit_probs (Sequence[float], optional): Probability of each of the
-            model's exits, in the order of the backbone's ``exits``. Defaults
-            to uniform.
+        exit_probs (Sequence[float], optional): Fixed probability of each of
+            the model's exits, in the order of the backbone's ``exits``.
+            Defaults to uniform.
+        schedule (Sequence[tuple], optional): Keypoints ``(progress, probs)``
+            of a schedule, progress increasing. Excludes ``exit_probs``.
         seed (int): Seed of the draws. Defaults to 0.
     """
 
@@ -30,23 +64,51 @@ class PartialBackpropHook(Hook):
 
     def __init__(self,
                  exit_probs: Optional[Sequence[float]] = None,
+                 schedule: Optional[Sequence[tuple]] = None,
                  seed: int = 0) -> None:
+        if exit_probs is not None and schedule is not None:
+            raise ValueError('PartialBackpropHook: give exit_probs (fixed) or '
+                             'schedule (keypoints), not both')
         if exit_probs is not None:
-            probs = [float(p) for p in exit_probs]
-            if not probs or any(p < 0 for p in probs) or not math.isclose(
-                    sum(probs), 1.0, abs_tol=1e-6):
-                raise ValueError(
-                    'PartialBackpropHook: exit_probs must be non-negative '
-                    f'and sum to 1; got {tuple(exit_probs)!r} (sum '
-                    f'{sum(probs):.6g})')
-            exit_probs = probs
+            schedule = [(0.0, _check_probs('exit_probs', exit_probs))]
+        elif schedule is not None:
+            schedule = self._check_schedule(schedule)
         if not isinstance(seed, int) or seed < 0:
             raise ValueError('PartialBackpropHook: seed must be a '
                              f'non-negative integer; got {seed!r}')
-        self.exit_probs = exit_probs
+        self.schedule = schedule
         self.seed = seed
         self.exits = None
+        self.probs = None
+        self.max_iters = None
+        self.costs: Optional[Dict[int, float]] = None
         self.counts = Counter()
+
+    @staticmethod
+    def _check_schedule(schedule) -> list:
+        points = []
+        try:
+            for progress, probs in schedule:
+                points.append((float(progress),
+                               _check_probs(f'schedule at {progress}', probs)))
+        except (TypeError, ValueError) as e:
+            if 'PartialBackpropHook' in str(e):
+                raise
+            raise ValueError(
+                'PartialBackpropHook: schedule must be a non-empty list of '
+                f'(progress, probs) keypoints; got {schedule!r}') from None
+        progress = [p for p, _ in points]
+        if (not points or progress != sorted(set(progress))
+                or progress[0] < 0 or progress[-1] > 1):
+            raise ValueError(
+                'PartialBackpropHook: schedule keypoints need distinct '
+                'progress values in [0, 1], increasing; got '
+                f'{tuple(progress)!r}')
+        if len({len(p) for _, p in points}) != 1:
+            raise ValueError('PartialBackpropHook: every schedule keypoint '
+                             'needs one probability per exit; got lengths '
+                             f'{[len(p) for _, p in points]}')
+        return points
 
     def before_run(self, runner) -> None:
         model = get_ori_model(runner.model)
@@ -55,16 +117,17 @@ class PartialBackpropHook(Hook):
                 'PartialBackpropHook needs a model with set_active_exit() '
                 f'(an accelerated algorithm); got {type(model).__name__}')
         self.exits = tuple(model.exits)
-        if self.exit_probs is None:
-            self.probs = np.full(len(self.exits), 1 / len(self.exits))
-        elif len(self.exit_probs) != len(self.exits):
+        if self.schedule is None:
+            self.schedule = [(0.0, (1 / len(self.exits), ) * len(self.exits))]
+        n = len(self.schedule[0][1])
+        if n != len(self.exits):
+            name = 'exit_probs' if len(self.schedule) == 1 else 'schedule'
             raise ValueError(
-                f'PartialBackpropHook: exit_probs has {len(self.exit_probs)} '
-                f'entries but the model has {len(self.exits)} exits '
-                f'{self.exits}; give one probability per exit')
-        else:
-            self.probs = np.asarray(self.exit_probs, dtype=np.float64)
-            self.probs /= self.probs.sum()
+                f'PartialBackpropHook: {name} has {n} entries but the model '
+                f'has {len(self.exits)} exits {self.exits}; give one '
+                'probability per exit')
+        self.max_iters = getattr(runner, 'max_iters', None)
+        self.probs = self.probs_at(0.0)
         model.set_active_exit(self.exits[-1])
 
     def before_train(self, runner) -> None:
@@ -72,13 +135,79 @@ class PartialBackpropHook(Hook):
         get_ori_model(runner.model).check_train_batch_size(
             runner.train_dataloader.batch_size * runner.world_size)
 
+    def probs_at(self, progress: float) -> np.ndarray:
+        """Exit probabilities at a share ``progress`` of training."""
+        keys = [p for p, _ in self.schedule]
+        i = bisect.bisect_right(keys, progress)
+        if i == 0:
+            probs = self.schedule[0][1]
+        elif i == len(keys):
+            probs = self.schedule[-1][1]
+        else:
+            (p0, a), (p1, b) = self.schedule[i - 1], self.schedule[i]
+            t = (progress - p0) / (p1 - p0)
+            probs = [(1 - t) * x + t * y for x, y in zip(a, b)]
+        probs = np.asarray(probs, dtype=np.float64)
+        return probs / probs.sum()
+
+    def progress(self, iteration: int) -> float:
+        return iteration / self.max_iters if self.max_iters else 0.0
+
     def draw(self, iteration: int) -> int:
         """The exit of an iteration: a function of (seed, iteration) only."""
+        probs = self.probs_at(self.progress(iteration))
         rng = np.random.default_rng([self.seed, iteration])
-        return self.exits[int(rng.choice(len(self.exits), p=self.probs))]
+        return self.exits[int(rng.choice(len(self.exits), p=probs))]
+
+    def expected_cost(self, costs: Dict[int, float],
+                      num_points: int = 101) -> float:
+        """``sum_k p_k * cost_k``, averaged over the schedule's progress."""
+        grid = np.linspace(0.0, 1.0, num_points)
+        vec = np.array([costs[k] for k in self.exits], dtype=np.float64)
+        return float(np.mean([self.probs_at(t) @ vec for t in grid]))
+
+    @torch.no_grad()
+    def measure_costs(self, model, inputs: torch.Tensor) -> Dict[int, float]:
+        """Cost of each exit relative to a whole forward pass (MACs)."""
+        was_training = model.training
+        model.eval()  # batch norm must not learn from the probe
+        try:
+            x = inputs[:1].float()
+            # crops shrink the maps; a selector without crops (hard
+            # examples) keeps whole maps of fewer samples: not counted
+            selector = getattr(model, 'selector', None)
+            if not hasattr(selector, 'crop_size'):
+                selector = None
+            full = backbone_macs_to_exit(model.backbone, x, None)
+            return {
+                k: backbone_macs_to_exit(model.backbone, x, k, selector) /
+                full
+                for k in self.exits
+            }
+        finally:
+            model.train(was_training)
+
+    def _report_costs(self, runner, data_batch) -> None:
+        model = get_ori_model(runner.model)
+        inputs = data_batch['inputs'][0] if data_batch else None
+        if not hasattr(model, 'backbone') or inputs is None:
+            return
+        if isinstance(inputs, (list, tuple)):
+            inputs = torch.stack(list(inputs))
+        inputs = inputs.to(next(model.backbone.parameters()).device)
+        self.costs = self.measure_costs(model, inputs)
+        expected = self.expected_cost(self.costs)
+        costs = ', '.join(f'exit {k}: {c:.3f}' for k, c in self.costs.items())
+        runner.logger.info(
+            f'exit schedule: expected cost per step {expected:.3f} of the '
+            f'whole network (sum_k p_k * cost_k; {costs}), ideal speed-up '
+            f'{1 / expected:.2f}x')
+        runner.message_hub.update_info('exit_expected_cost', expected)
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
+        if self.costs is None:
+            self._report_costs(runner, data_batch)
         exit = self.draw(runner.iter)
         get_ori_model(runner.model).set_active_exit(exit)
         runner.message_hub.update_scalar('train/active_exit', exit)
@@ -94,11 +223,11 @@ class PartialBackpropHook(Hook):
         self._use_last_exit(runner)
 
     def _use_last_exit(self, runner) -> None:
-        get_ori_model(runner.model).set_active_exit(self.exits[-1])
+        if self.exits is not None:
+            get_ori_model(runner.model).set_active_exit(self.exits[-1])
 
     def before_val_epoch(self, runner) -> None:
         self._use_last_exit(runner)
 
     def before_test_epoch(self, runner) -> None:
-        if self.exits is not None:
-            self._use_last_exit(runner)
+        self._use_last_exit(runner)

@@ -1,6 +1,6 @@
 """Analytic MACs of a backbone up to each exit, crops included.
 
-The cost model of docs (../../../shared/design.md): a step that exits after
+The cost model of the design: a step that exits after
 stage ``k`` runs the stem and stages ``1..k``; at each selector position
 before ``k`` the map is cut to the selector's crop size, so the following
 stages run on the smaller map. MACs are multiply-accumulates of the
