@@ -1,0 +1,110 @@
+"""Export the backbone of a pre-training checkpoint for transfer.
+
+    python tools/model_converters/extract_backbone.py IN OUT [--in-channels 3]
+
+Keeps the query encoder's ``backbone.*`` weights only (no momentum encoder,
+necks or exit heads, queues, prototypes), strips the prefix and saves
+``{'state_dict': ..., 'meta': ...}``: the file MMPretrain's ``ResNet``,
+MMDetection's and MMSegmentation's backbones load with
+``init_cfg=dict(type='Pretrained', checkpoint=OUT)`` (no ``prefix``).
+``--in-channels 3`` turns the one-channel first convolution of a
+Fashion-MNIST checkpoint into an RGB one (the weights repeated over the three
+channels and divided by 3, so a gray image gives the same response);
+``--in-channels 1`` does the reverse (the sum over the channels).
+
+A file that is not a checkpoint, or has no ``backbone.`` keys, ends the tool
+with one line naming the file and what is missing, and exit status 1.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from collections import Counter
+
+import torch
+
+import mmaccel  # noqa: F401  (checkpoint loading shim for torch >= 2.6)
+from mmaccel.evaluation.backbone_checkpoint import (BACKBONE_PREFIX,
+                                                    CheckpointError,
+                                                    backbone_state_dict,
+                                                    read_state_dict)
+
+# The first convolution of MMPretrain's ResNet: plain stem, or deep stem.
+FIRST_CONVS = ('conv1.weight', 'stem.0.conv.weight')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Keep the backbone of a pre-training checkpoint')
+    parser.add_argument('src', metavar='IN', help='training checkpoint')
+    parser.add_argument('dst', metavar='OUT', help='where to save')
+    parser.add_argument(
+        '--in-channels',
+        type=int,
+        choices=[1, 3],
+        help='input channels of the saved first convolution (1 -> 3: '
+        'repeated and divided by 3; 3 -> 1: summed)')
+    return parser.parse_args(argv)
+
+
+def convert_in_channels(state: dict, in_channels: int, path: str) -> str:
+    """Change the input channels of the first convolution in place; returns
+    what was done, for the meta."""
+    key = next((k for k in FIRST_CONVS if k in state), None)
+    if key is None:
+        raise CheckpointError(
+            f'{path}: --in-channels needs the first convolution, and none of '
+            f'{", ".join(FIRST_CONVS)} is among its backbone keys')
+    weight = state[key]
+    have = weight.shape[1]
+    if have == in_channels:
+        return f'{key} already has {have} input channel(s)'
+    if have == 1 and in_channels == 3:
+        state[key] = weight.repeat(1, 3, 1, 1) / 3
+    elif have == 3 and in_channels == 1:
+        state[key] = weight.sum(1, keepdim=True)
+    else:
+        raise CheckpointError(
+            f'{path}: {key} has {have} input channels; --in-channels '
+            f'converts between 1 and 3 only')
+    return f'{key}: {have} -> {in_channels} input channels'
+
+
+def extract(src: str, dst: str, in_channels=None) -> dict:
+    """Write the backbone of ``src`` to ``dst``; returns the saved meta."""
+    state, src_meta = read_state_dict(src)
+    backbone = backbone_state_dict(state, src)
+    dropped = Counter(k.split('.')[0] for k in state
+                      if not k.startswith(BACKBONE_PREFIX))
+    meta = dict(
+        source=osp.abspath(src),
+        keys_kept=len(backbone),
+        prefix_stripped=BACKBONE_PREFIX,
+        keys_dropped=dict(sorted(dropped.items())),
+        source_meta={
+            k: src_meta[k]
+            for k in ('epoch', 'iter', 'cfg_name', 'experiment_name', 'seed')
+            if k in src_meta and isinstance(src_meta[k], (int, str))
+        })
+    if in_channels is not None:
+        meta['in_channels'] = convert_in_channels(backbone, in_channels, src)
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(dict(state_dict=backbone, meta=meta), dst)
+    return meta
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        meta = extract(args.src, args.dst, args.in_channels)
+    except CheckpointError as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(1)
+    dropped = ', '.join(f'{k} ({n})' for k, n in meta['keys_dropped'].items())
+    print(f'saved {meta["keys_kept"]} backbone tensors to {args.dst}; '
+          f'dropped: {dropped or "nothing"}'
+          + (f'; {meta["in_channels"]}' if 'in_channels' in meta else ''))
+
+
+if __name__ == '__main__':
+    main()
