@@ -128,11 +128,39 @@ def setup_cpu_distributed(cfg):
     cfg.model_wrapper_cfg = wrapper
 
 
+def sync_bn_to_bn_on_cpu(cfg):
+    """Build SyncBN layers as BN when no GPU is visible.
+
+    torch's ``SyncBatchNorm`` refuses CPU tensors, and MMEngine reverts it
+    only for runs without distribution, so the SyncBN of MMDetection's and
+    MMSegmentation's configs would stop a gloo run. On CPU every
+    ``type='SyncBN'`` (or ``'MMSyncBN'``) in ``cfg.model`` becomes ``'BN'``
+    (each process normalises with its own batch's statistics), and
+    ``cfg.sync_bn`` is dropped.
+    """
+    if torch.cuda.is_available():
+        return
+
+    def convert(node):
+        if isinstance(node, dict):
+            if node.get('type') in ('SyncBN', 'MMSyncBN'):
+                node['type'] = 'BN'
+            for value in node.values():
+                convert(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                convert(value)
+
+    convert(cfg.get('model', None))
+    cfg.pop('sync_bn', None)
+
+
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     rescope_config(cfg)
+    sync_bn_to_bn_on_cpu(cfg)
     setup_cpu_distributed(cfg)
 
     try:
