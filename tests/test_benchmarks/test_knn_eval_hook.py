@@ -70,3 +70,28 @@ def test_bad_settings(kwargs, message):
     args = dict(train_dataloader={}, val_dataloader={}, num_classes=10)
     with pytest.raises(ValueError, match=message):
         KNNEvalHook(**{**args, **kwargs})
+
+
+def test_per_exit_knn_and_linear_probe(tmp_path):
+    """An accelerated backbone reports kNN per exit (the last is knn_top1)
+    and the linear probe; a plain backbone reports its last map only."""
+    cfg = small_cfg(tmp_path)
+    cfg.custom_hooks[0].merge(dict(per_exit=True, linear_probe=True))
+    plain = Runner.from_cfg(cfg)
+    hook = next(h for h in plain.hooks if isinstance(h, KNNEvalHook))
+    assert set(hook.evaluate(plain)) == {'knn_top1', 'linear_top1'}
+
+    accel = load_config('configs/benchmarks/'
+                        'accel-mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py')
+    cfg.model = accel.model
+    cfg.model.queue_len = 64
+    cfg.model.backbone.out_stem = True
+    cfg.work_dir = str(tmp_path / 'accel')
+    runner = Runner.from_cfg(cfg)
+    hook = next(h for h in runner.hooks if isinstance(h, KNNEvalHook))
+    results = hook.evaluate(runner)
+    assert set(results) == {'knn_top1', 'linear_top1', 'knn_top1_stem'} | {
+        f'knn_top1_exit{k}' for k in (1, 2, 3, 4)}
+    assert results['knn_top1'] == results['knn_top1_exit4']
+    for v in results.values():
+        assert 0 <= v <= 100

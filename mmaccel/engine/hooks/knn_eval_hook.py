@@ -1,12 +1,11 @@
 import time
 from typing import Optional, Tuple
 
-import torch
 from mmengine.hooks import Hook
 from mmpretrain.utils import get_ori_model
-from torch import nn
 
-from mmaccel.evaluation import knn_top1, linear_probe_top1
+from mmaccel.evaluation import (extract_features, knn_top1,
+                                 linear_probe_top1)
 from mmaccel.registry import HOOKS
 from mmaccel.utils.progress import progress
 
@@ -41,8 +40,9 @@ class KNNEvalHook(Hook):
         temperature (float): Vote temperature. Defaults to 0.07.
         eval_at_start (bool): Also evaluate before the first epoch (the
             random initialisation). Defaults to False.
-        per_exit (bool): Also report ``knn_top1_exit{k}`` for every feature
-            map the backbone returns (every exit of a multi-exit backbone).
+        per_exit (bool): Also report ``knn_top1_exit{k}`` for every exit of
+            a multi-exit backbone (``knn_top1_stem`` for its stem, if it
+            returns it); other backbones report the last map only.
             Defaults to False.
         linear_probe (bool): Also report ``linear_top1``, a linear
             classifier fitted on the bank's features of the last map
@@ -85,20 +85,6 @@ class KNNEvalHook(Hook):
         self.start: Optional[Tuple[float, float]] = None
         self.eval_seconds = (0.0, 0.0)
 
-    @torch.no_grad()
-    def extract(self, model: nn.Module, loader):
-        """Pooled features ``(N, C)`` of each returned map, and labels."""
-        feats, labels = [], []
-        for data in loader:
-            data = model.data_preprocessor(data, training=False)
-            maps = model.backbone(data['inputs'])
-            feats.append([
-                nn.functional.adaptive_avg_pool2d(x, 1).flatten(1)
-                for x in maps
-            ])
-            labels.extend(s.gt_label for s in data['data_samples'])
-        return [torch.cat(f) for f in zip(*feats)], torch.cat(labels)
-
     def evaluate(self, runner) -> dict:
         """kNN top-1 (percent) of the model as it is now: ``knn_top1`` of
         the last map, and ``knn_top1_exit{k}`` per exit if asked."""
@@ -110,22 +96,24 @@ class KNNEvalHook(Hook):
         model.eval()
         try:
             (bank, bank_labels), (query, query_labels) = [
-                self.extract(model, progress(loader))
+                extract_features(model, progress(loader))
                 for loader in self.loaders]
         finally:
             model.train(was_training)
-        exits = getattr(model.backbone, 'exits', range(1, len(bank) + 1))
-        pairs = list(zip(exits, bank, query))
-        if not self.per_exit:
+        # name the maps: the stem's first if the backbone returns it
+        names = [f'exit{k}' for k in getattr(model.backbone, 'exits', ())]
+        names = ['stem'] * (len(bank) - len(names)) + names
+        pairs = list(zip(names, bank, query))
+        if not (self.per_exit and hasattr(model.backbone, 'exits')):
             pairs = pairs[-1:]
         results = {}
-        for exit, b, q in pairs:
-            results[f'knn_top1_exit{exit}'] = knn_top1(
+        for name, b, q in pairs:
+            results[f'knn_top1_{name}'] = knn_top1(
                 b, bank_labels.to(b.device), q, query_labels.to(q.device),
                 self.num_classes, k=self.k, temperature=self.temperature)
-        results['knn_top1'] = results[f'knn_top1_exit{pairs[-1][0]}']
-        if not self.per_exit:
-            del results[f'knn_top1_exit{pairs[-1][0]}']
+        results['knn_top1'] = results[f'knn_top1_{pairs[-1][0]}']
+        if len(pairs) == 1:
+            del results[f'knn_top1_{pairs[-1][0]}']
         if self.linear_probe:
             results['linear_top1'] = linear_probe_top1(
                 bank[-1], bank_labels, query[-1], query_labels,
