@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# VOC07 detection transfer (Faster R-CNN C4) from a pre-trained backbone:
+#
+#   bash tools/benchmarks/mmdetection/train.sh CONFIG BACKBONE GPUS [tools/train.py args]
+#
+# CONFIG    configs/benchmarks/mmdetection/{voc0712,mini_voc}/*.py (frozen or
+#           fine-tuned; VOC07 trainval or VOC07+12; R50 or R18)
+# BACKBONE  an exported backbone: tools/model_converters/extract_backbone.py
+#           CHECKPOINT OUT --in-channels 3 (checked by tools/benchmarks/check_backbone.py)
+# GPUS      1: one process (tools/train.py); N > 1: N processes through torchrun
+#           (tools/dist_train.sh; gloo on CPU). Several machines: GPUS per machine,
+#           and NNODES, NODE_RANK, MASTER_ADDR, PORT set on each.
+# The backbone initialises the backbone (stem, stages 1-3) and the shared head
+# (stage 4) through --cfg-options; later --cfg-options or --work-dir among the
+# extra arguments add to or replace these. Work dir: $WORK_DIR, or
+# work_dirs/benchmarks/mmdetection/<config name>/<backbone name>.
+set -euo pipefail
+if [ $# -lt 3 ]; then
+  sed -n 4,16p "$0" | cut -c3- >&2
+  exit 2
+fi
+CONFIG=$1
+BACKBONE=$2
+GPUS=$3
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+PYTHON="${PYTHON:-python}"
+[ -x "$ROOT/.venv/bin/python" ] && [ -z "${VIRTUAL_ENV:-}" ] && PYTHON="$ROOT/.venv/bin/python"
+export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
+WORK_DIR=${WORK_DIR:-work_dirs/benchmarks/mmdetection/$(basename "$CONFIG" .py)/$(basename "$BACKBONE" .pth)}
+
+"$PYTHON" "$ROOT/tools/benchmarks/check_backbone.py" "$BACKBONE"
+ARGS=(--work-dir "$WORK_DIR" --cfg-options
+      "model.backbone.init_cfg.checkpoint=$BACKBONE"
+      "model.roi_head.shared_head.init_cfg.checkpoint=$BACKBONE")
+if [ "$GPUS" = 1 ] && [ "${NNODES:-1}" = 1 ]; then
+  "$PYTHON" "$ROOT/tools/train.py" "$CONFIG" "${ARGS[@]}" "${@:4}"
+else
+  PYTHON="$PYTHON" bash "$ROOT/tools/dist_train.sh" "$CONFIG" "$GPUS" "${ARGS[@]}" "${@:4}"
+fi
