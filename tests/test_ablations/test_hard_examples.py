@@ -36,7 +36,7 @@ def test_keeps_the_hardest_samples_of_both_views():
     loss.backward()
     # brute force: score every sample's whole maps, keep the top half
     q, k = seen['after1'][0::2], seen['after1'][1::2]  # views alternate
-    scores = model._score_pairs(1, q.mean((2, 3))[:, None],
+    scores = model.score_pairs(1, q.mean((2, 3))[:, None],
                                 k.mean((2, 3))[:, None]).flatten()
     keep = scores.topk(4).indices
     expected = torch.stack((q[keep], k[keep]), 1).flatten(0, 1)

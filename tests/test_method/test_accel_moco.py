@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmpretrain.models.utils import batch_shuffle_ddp
 
-from mmaccel.models.utils import ShuffledKeyOrder
+from mmaccel.models.selectors import ShuffledKeyOrder
 from mmaccel.registry import MODELS
 
 BACKBONE = dict(depth=18, base_channels=4, stem_channels=4,

@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from mmaccel.models import HardPairSelector
-from mmaccel.models.utils import KeyOrder, info_nce
-from mmaccel.models.utils.pair_runner import _select
+from mmaccel.models.selectors import KeyOrder
+from mmaccel.models.utils import info_nce
 
 
 @pytest.mark.parametrize('ratio,size,expected', [
@@ -56,7 +56,7 @@ def test_choice_equals_brute_force(mode, m):
     x_q, x_k = torch.randn(n, c, 8, 8), torch.randn(n, c, 8, 8)
     size = sel.crop_size(8, 8)
     torch.manual_seed(7)
-    out_q, out_k = _select(sel, 1, x_q, x_k, make_score_fn(proj, negs),
+    out_q, out_k = sel.select(1, x_q, x_k, make_score_fn(proj, negs),
                            KeyOrder())
     torch.manual_seed(7)  # the same offsets again
     off_q, off_k = sel.sample_offsets(x_q), sel.sample_offsets(x_k)
@@ -89,7 +89,7 @@ def test_no_gradient_reaches_the_scores():
 
     x_q = torch.randn(4, 3, 6, 6, requires_grad=True)
     x_k = torch.randn(4, 3, 6, 6, requires_grad=True)
-    out_q, out_k = _select(sel, 1, x_q, x_k, score, KeyOrder())
+    out_q, out_k = sel.select(1, x_q, x_k, score, KeyOrder())
     assert seen == [(False, False, False)]
     (out_q.sum() + out_k.sum()).backward()
     assert proj.weight.grad is None
@@ -103,7 +103,7 @@ def test_random_mode_scores_nothing():
     def score(*_):
         raise AssertionError('random mode must not score')
 
-    out_q, _ = _select(sel, 1, torch.randn(3, 2, 8, 8), torch.randn(3, 2, 8, 8),
+    out_q, _ = sel.select(1, torch.randn(3, 2, 8, 8), torch.randn(3, 2, 8, 8),
                        score, KeyOrder())
     assert out_q.shape == (3, 2, 6, 6)
 

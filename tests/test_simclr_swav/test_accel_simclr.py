@@ -136,12 +136,12 @@ def test_pair_scores_match_reference():
     model = MODELS.build(accel_cfg())
     model.eval()  # the head's batch norm: fixed statistics for both runs
     pooled_q, pooled_k = torch.randn(2, 3, 3, 4).unbind(0)
-    scores = model._score_pairs(1, pooled_q, pooled_k)
+    scores = model.score_pairs(1, pooled_q, pooled_k)
     assert scores.shape == (3, 3, 3)
     ref = reference_scores(model, 1, pooled_q, pooled_k)
     torch.testing.assert_close(scores.double(), ref, rtol=1e-5, atol=1e-5)
     # swapping the views transposes the pair scores (symmetric loss)
-    swapped = model._score_pairs(1, pooled_k, pooled_q)
+    swapped = model.score_pairs(1, pooled_k, pooled_q)
     torch.testing.assert_close(swapped, scores.transpose(1, 2))
 
 

@@ -153,7 +153,7 @@ def test_pair_scores_are_swapped_prediction_losses():
     model = MODELS.build(accel_cfg())
     model.eval()
     pooled_q, pooled_k = torch.randn(2, 6, 1, 4).unbind(0)
-    scores = model._score_pairs(1, pooled_q, pooled_k)
+    scores = model.score_pairs(1, pooled_q, pooled_k)
     assert scores.shape == (6, 1, 1)
     loss = model.head.head(1).loss_module
     z = model.neck.head(1).forward_projection(
@@ -193,7 +193,8 @@ def test_prototypes_stay_normalised():
 def test_rejects_mismatched_head_and_selection_without_pair():
     cfg = accel_cfg()
     cfg['head'] = dict(type='MultiExitSwAVHead', exits=(4, ), loss=loss_cfg())
-    with pytest.raises(ValueError, match='one SwAV loss per backbone exit'):
+    with pytest.raises(ValueError, match='MultiExitSwAVHead with one head per '
+                       'backbone exit'):
         MODELS.build(cfg)
     cfg = accel_cfg()
     cfg['head']['loss']['num_crops'] = [1, 2]

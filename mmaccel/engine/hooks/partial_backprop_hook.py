@@ -130,11 +130,6 @@ class PartialBackpropHook(Hook):
         self.probs = self.probs_at(0.0)
         model.set_active_exit(self.exits[-1])
 
-    def before_train(self, runner) -> None:
-        # before the first iteration; the train dataloader exists by now
-        get_ori_model(runner.model).check_train_batch_size(
-            runner.train_dataloader.batch_size * runner.world_size)
-
     def probs_at(self, progress: float) -> np.ndarray:
         """Exit probabilities at a share ``progress`` of training."""
         keys = [p for p, _ in self.schedule]

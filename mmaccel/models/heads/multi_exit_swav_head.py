@@ -1,10 +1,11 @@
 from typing import List, Optional, Sequence, Union
 
 import torch
-from mmengine.model import BaseModule
+from mmpretrain.models.losses.swav_loss import distributed_sinkhorn
 from torch import nn
 
 from mmaccel.registry import MODELS
+from .multi_exit_head import MultiExitHead
 
 
 class ExitLossModules:
@@ -52,7 +53,7 @@ class ExitLossModules:
 
 
 @MODELS.register_module()
-class MultiExitSwAVHead(BaseModule):
+class MultiExitSwAVHead(MultiExitHead):
     """One ``SwAVHead`` per exit: its own prototypes, queue and Sinkhorn.
 
     Prototypes are named ``heads.exit{k}.loss_module.prototypes``, so the
@@ -70,25 +71,34 @@ class MultiExitSwAVHead(BaseModule):
                  exits: Sequence[int],
                  loss: dict,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg)
-        self.exits = tuple(exits)
-        if not self.exits:
-            raise ValueError('MultiExitSwAVHead: exits must name at least '
-                             f'one exit; got {exits!r}')
-        self.heads = nn.ModuleDict({
-            f'exit{e}': MODELS.build(dict(type='SwAVHead', loss=loss))
-            for e in self.exits
-        })
-
-    def head(self, exit: int) -> nn.Module:
-        """The ``SwAVHead`` of an exit."""
-        return self.heads[f'exit{exit}']
+        super().__init__(exits, dict(type='SwAVHead', loss=loss), init_cfg)
 
     @property
     def loss_module(self) -> ExitLossModules:
         """Every exit's ``SwAVLoss``, for ``SwAVHook``."""
         return ExitLossModules(self)
 
-    def loss(self, pred: torch.Tensor, exit: int) -> torch.Tensor:
-        """SwAV's loss of exit ``exit`` for projections ``pred`` (N x C)."""
-        return self.head(exit).loss(pred)
+    @torch.no_grad()
+    def score_pairs(self, exit: int, z_q: torch.Tensor,
+                    z_k: torch.Tensor) -> torch.Tensor:
+        """SwAV's loss of every crop pair of exit ``exit``, ``N x M x M``.
+
+        The per-sample swapped prediction ``-(q_b . log p_a + q_a . log
+        p_b) / 2`` of query crop ``a`` and key crop ``b``, from projections
+        ``z_q``, ``z_k`` (``N x M x D``) through the exit's prototypes, with
+        codes ``q`` from Sinkhorn over each view's ``N x M`` candidates (no
+        queue).
+        """
+        loss = self.head(exit).loss_module
+        n, m, _ = z_q.shape
+        w = nn.functional.normalize(loss.prototypes.weight, dim=1)
+        z = torch.cat((z_q, z_k)).flatten(0, 1)  # 2NM x D
+        scores = (z @ w.t()).view(2, n * m, -1)  # view, candidates, K
+        codes = torch.stack([
+            distributed_sinkhorn(s, loss.sinkhorn_iterations,
+                                 loss.world_size, loss.epsilon)
+            for s in scores
+        ]).view(2, n, m, -1)
+        logp = scores.div(loss.temperature).log_softmax(-1).view(2, n, m, -1)
+        return -(torch.einsum('nbk,nak->nab', codes[1], logp[0]) +
+                 torch.einsum('nak,nbk->nab', codes[0], logp[1])) / 2

@@ -52,6 +52,23 @@ class IntermediateContrastiveNeck(BaseModule):
         """The projection head of an exit."""
         return self.heads[f'exit{exit}']
 
+    def project_pooled(self, exit: int, pooled: torch.Tensor) -> torch.Tensor:
+        """Project pooled features through exit ``exit``'s head.
+
+        ``pooled`` ``(..., C)`` holds the means of feature maps (e.g. of
+        candidate crops); the result ``(..., D)`` is what the head gives for
+        maps with those means, as average pooling of a ``1 x 1`` map is the
+        identity.
+        """
+        head = self.head(exit)
+        *lead, c = pooled.shape
+        x = pooled.reshape(-1, c)
+        if hasattr(head, 'forward_projection'):  # SwAVNeck: after pooling
+            z = head.forward_projection(x)
+        else:
+            z = head((x[:, :, None, None], ))[0]
+        return z.view(*lead, -1)
+
     def forward(self,
                 x: Tuple[torch.Tensor, ...],
                 exit: Optional[int] = None) -> Tuple[torch.Tensor, ...]:

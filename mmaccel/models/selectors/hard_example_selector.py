@@ -1,15 +1,15 @@
 import math
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import torch
-from torch import nn
 
 from mmaccel.registry import MODELS
-from .hard_pair_selector import ScoreFn
+from .base_selector import BaseSelector, ScoreFn
+from .key_order import KeyOrder
 
 
 @MODELS.register_module()
-class HardExampleSelector(nn.Module):
+class HardExampleSelector(BaseSelector):
     """Hardest examples of the batch: the paper's Table 5 baseline.
 
     Instead of cutting every sample's maps to a crop pair, keep whole maps of
@@ -35,27 +35,27 @@ class HardExampleSelector(nn.Module):
     def __init__(self,
                  positions: Sequence[int] = (1, 2),
                  keep_ratio: float = 0.5625) -> None:
-        super().__init__()
+        super().__init__(positions)
         if not isinstance(keep_ratio, (int, float)) or not 0 < keep_ratio <= 1:
             raise ValueError('HardExampleSelector: keep_ratio must be a number '
                              f'in (0, 1]; got {keep_ratio!r}')
-        positions = tuple(positions)
-        if list(positions) != sorted(set(positions)):
-            raise ValueError('HardExampleSelector: positions must be distinct '
-                             'stage numbers in increasing order; got '
-                             f'{positions!r}')
-        self.positions = positions
         self.keep_ratio = float(keep_ratio)
 
     def num_kept(self, n: int) -> int:
         """Samples kept of ``n``, rounded half up and at least 1."""
         return max(1, math.floor(self.keep_ratio * n + 0.5))
 
-    @torch.no_grad()
-    def choose(self, stage: int, x_q: torch.Tensor, x_k: torch.Tensor,
-               score_fn: ScoreFn) -> torch.Tensor:
-        """Indices of the samples to keep, hardest first."""
-        pooled_q = x_q.mean((2, 3))[:, None]  # N, 1, C
-        pooled_k = x_k.mean((2, 3))[:, None]
-        scores = score_fn(stage, pooled_q, pooled_k).flatten(1)[:, 0]  # N
-        return scores.topk(self.num_kept(len(scores))).indices
+    def select(self, stage: int, x_q: torch.Tensor, x_k: torch.Tensor,
+               score_fn: ScoreFn,
+               key_order: KeyOrder) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Keep the hardest samples' whole maps, hardest first.
+
+        Both views must be in the same sample order (``key_order`` the
+        identity): the algorithms that shuffle keys reject this selector.
+        """
+        with torch.no_grad():
+            pooled_q = x_q.mean((2, 3))[:, None]  # N, 1, C
+            pooled_k = x_k.mean((2, 3))[:, None]
+            scores = score_fn(stage, pooled_q, pooled_k).flatten(1)[:, 0]
+            keep = scores.topk(self.num_kept(len(scores))).indices
+        return x_q[keep], x_k[keep]

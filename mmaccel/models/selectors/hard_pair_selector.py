@@ -1,21 +1,17 @@
 import math
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
-from torch import nn
 
 from mmaccel.registry import MODELS
-
-# score_fn(stage, pooled_q, pooled_k) -> scores: pooled crops of shape
-# (N, M, C) for each view, scores (N, M, M) with scores[n, a, b] the
-# contrastive loss of query crop a against key crop b of sample n.
-ScoreFn = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
+from .base_selector import BaseSelector, ScoreFn
+from .key_order import KeyOrder
 
 MODES = ('hard', 'easy', 'random')
 
 
 @MODELS.register_module()
-class HardPairSelector(nn.Module):
+class HardPairSelector(BaseSelector):
     """Block-wise hard pair selection.
 
     After each stage in ``positions``, the feature maps of the two views are
@@ -55,7 +51,7 @@ class HardPairSelector(nn.Module):
                  crop_ratio: float = 0.75,
                  num_candidates: int = 2,
                  mode: str = 'hard') -> None:
-        super().__init__()
+        super().__init__(positions)
         if not isinstance(crop_ratio, (int, float)) or not 0 < crop_ratio <= 1:
             raise ValueError('HardPairSelector: crop_ratio must be a number '
                              f'in (0, 1]; got {crop_ratio!r}')
@@ -65,16 +61,35 @@ class HardPairSelector(nn.Module):
         if mode not in MODES:
             raise ValueError(f'HardPairSelector: mode must be one of {MODES}; '
                              f'got {mode!r}')
-        positions = tuple(positions)
-        if list(positions) != sorted(set(positions)) or not all(
-                isinstance(p, int) for p in positions):
-            raise ValueError('HardPairSelector: positions must be distinct '
-                             'stage numbers in increasing order; got '
-                             f'{positions!r}')
-        self.positions = positions
         self.crop_ratio = float(crop_ratio)
         self.num_candidates = num_candidates
         self.mode = mode
+
+    def select(self, stage: int, x_q: torch.Tensor, x_k: torch.Tensor,
+               score_fn: Optional[ScoreFn],
+               key_order: KeyOrder) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Cut each view's maps to its crop of the chosen pair.
+
+        Offsets are drawn in each view's own sample order; the key's pooled
+        crops are put in the query's order to be scored, and the chosen key
+        crop index goes back to the key's order.
+        """
+        n = x_q.shape[0]
+        size = self.crop_size(*x_q.shape[-2:])
+        with torch.no_grad():
+            off_q = self.sample_offsets(x_q)  # N, M, 2 (query order)
+            off_k = self.sample_offsets(x_k)  # N, M, 2 (key order)
+            pooled_q = pooled_k = None
+            if self.needs_scores:
+                pooled_q = self.pooled_crops(x_q, off_q, size)
+                pooled_k = key_order.to_query(
+                    self.pooled_crops(x_k, off_k, size))
+            i_q, i_k = self.choose(stage, pooled_q, pooled_k, score_fn, n,
+                                   x_q.device)
+            i_k = key_order.to_key(i_k)
+            rows = torch.arange(n, device=x_q.device)
+        return (self.crop(x_q, off_q[rows, i_q], size),
+                self.crop(x_k, off_k[rows, i_k], size))
 
     def crop_size(self, height: int, width: int) -> Tuple[int, int]:
         """Crop size for a map, rounded half up and at least 1."""

@@ -1,14 +1,15 @@
-from typing import Dict, List, Optional, Union
+from typing import Dict, List
 
 import torch
-from mmengine.dist import all_gather
+from mmengine.dist import all_gather, get_world_size
 from mmpretrain.models import MoCo
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmpretrain.structures import DataSample
 from torch import nn
 
 from mmaccel.registry import MODELS
-from ..utils import ShuffledKeyOrder, contrastive_logits, info_nce, run_pair
+from ..selectors import ShuffledKeyOrder
+from ..utils import Stream, contrastive_logits, info_nce
 from .multi_exit import MultiExitMixin
 
 
@@ -17,55 +18,32 @@ class AccelMoCo(MultiExitMixin, MoCo):
     """MoCo (v1 or v2) with intermediate contrastive losses.
 
     MMPretrain's :class:`MoCo` with a :class:`MultiExitResNet` backbone and an
-    :class:`IntermediateContrastiveNeck`: each step runs both encoders to the
-    active exit only, and at selector positions cuts the query's and the
-    key's feature maps to the chosen crop pair. Each exit has its own queue
-    of keys. MoCo v1 or v2 is chosen by the neck's head (``LinearNeck`` or
-    ``MoCoV2Neck``). With a single exit and no selector it computes exactly
-    :class:`MoCo`'s loss.
+    :class:`IntermediateContrastiveNeck` (``LinearNeck`` heads for v1,
+    ``MoCoV2Neck`` for v2): each step runs the query encoder and the momentum
+    encoder in lockstep to the active exit only; each exit has its own queue
+    of keys. With a single exit and no selector it computes exactly
+    :class:`MoCo`'s loss. Crop pairs are scored by InfoNCE against the
+    exit's queue (query crops through the query head, key crops through the
+    momentum head).
 
     Args:
-        backbone (dict): Config of a :class:`MultiExitResNet`.
-        neck (dict): Config of an :class:`IntermediateContrastiveNeck`.
-        head (dict): Config of the head (``ContrastiveHead``).
-        queue_len (int): Keys in each exit's queue. Defaults to 65536.
+        queue_len (int): Keys in each exit's queue; the total training batch
+            must divide it. Defaults to 65536.
         feat_dim (int): Dimension of the projections. Defaults to 128.
         momentum (float): Momentum of the key encoder, MMPretrain's convention
             (the key encoder moves by this fraction). Defaults to 0.001.
-        selector (dict, optional): Config of a :class:`HardPairSelector`.
-        update_window (int, optional): Update only the last this many stages
-            up to the exit (Table 4 ablation). Defaults to None: all of them.
-        pretrained (str, optional): Checkpoint to initialise from.
-        data_preprocessor (dict, optional): As :class:`MoCo`.
-        init_cfg (dict or list[dict], optional): Initialization config.
+        **kwargs: ``backbone``, ``neck``, ``head``, ``selector``,
+            ``update_window`` (see :class:`MultiExitMixin`) and the other
+            arguments of :class:`MoCo`.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 head: dict,
-                 queue_len: int = 65536,
-                 feat_dim: int = 128,
-                 momentum: float = 0.001,
-                 selector: Optional[dict] = None,
-                 update_window: Optional[int] = None,
-                 pretrained: Optional[str] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+    def __init__(self, *args, queue_len: int = 65536, feat_dim: int = 128,
+                 **kwargs) -> None:
         if not isinstance(queue_len, int) or queue_len < 1:
             raise ValueError('AccelMoCo: queue_len must be a positive '
                              f'integer; got {queue_len!r}')
         super().__init__(
-            self._build(backbone),
-            self._build(neck),
-            self._build(head),
-            queue_len=queue_len,
-            feat_dim=feat_dim,
-            momentum=momentum,
-            pretrained=pretrained,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self._init_exits(selector, update_window)
+            *args, queue_len=queue_len, feat_dim=feat_dim, **kwargs)
         # one queue of keys per exit
         queue = torch.randn(len(self.exits), feat_dim, queue_len)
         self.register_buffer('queue', nn.functional.normalize(queue, dim=1))
@@ -88,16 +66,14 @@ class AccelMoCo(MultiExitMixin, MoCo):
         self.queue_ptr[i] = (ptr + batch_size) % self.queue_len
 
     @torch.no_grad()
-    def _score_pairs(self, stage: int, pooled_q: torch.Tensor,
-                     pooled_k: torch.Tensor) -> torch.Tensor:
+    def score_pairs(self, stage: int, pooled_q: torch.Tensor,
+                    pooled_k: torch.Tensor) -> torch.Tensor:
         """InfoNCE of every query crop against every key crop, ``N x M x M``,
         through exit ``stage``'s heads and against its queue."""
-        neck_k = self.encoder_k.module[1]
-        n, m, c = pooled_q.shape
-        q = self.neck.head(stage)((pooled_q.reshape(n * m, c, 1, 1), ))[0]
-        k = neck_k.head(stage)((pooled_k.reshape(n * m, c, 1, 1), ))[0]
-        q = nn.functional.normalize(q, dim=1).view(n, m, 1, -1)
-        k = nn.functional.normalize(k, dim=1).view(n, 1, m, -1)
+        q = self.neck.project_pooled(stage, pooled_q)
+        k = self.encoder_k.module[1].project_pooled(stage, pooled_k)
+        q = nn.functional.normalize(q, dim=-1)[:, :, None]  # query crop a
+        k = nn.functional.normalize(k, dim=-1)[:, None]  # key crop b
         queue = self.queue[self.exits.index(stage)]
         return info_nce(q, k, queue, self.head.temperature, reduction='none')
 
@@ -110,6 +86,7 @@ class AccelMoCo(MultiExitMixin, MoCo):
             data_samples (List[DataSample]): Unused.
         """
         assert isinstance(inputs, list)
+        self.check_train_batch_size(len(inputs[0]) * get_world_size())
         exit = self.active_exit
         backbone_k, neck_k = self.encoder_k.module
         with torch.no_grad():
@@ -118,16 +95,10 @@ class AccelMoCo(MultiExitMixin, MoCo):
             # shuffle for making use of BN
             im_k, idx_unshuffle = batch_shuffle_ddp(inputs[1])
 
-        f_q, f_k = run_pair(
-            self.backbone,
-            inputs[0],
-            im_k,
-            exit=exit,
-            encoder_k=backbone_k,
-            selector=self.selector,
-            score_fn=self._score_pairs,
-            key_order=ShuffledKeyOrder(idx_unshuffle),
-            update_window=self.update_window)
+        f_q, f_k = self.run(
+            Stream(inputs[0], 'query'),
+            Stream(im_k, 'key', backbone_k, grad=False),
+            key_order=ShuffledKeyOrder(idx_unshuffle))
 
         q = self.neck((f_q, ), exit)[0]  # N x C
         q = nn.functional.normalize(q, dim=1)

@@ -1,66 +1,111 @@
-from typing import Optional, Union
+import inspect
+from typing import List, Optional, Union
 
+import torch
 from torch import nn
 
 from mmaccel.registry import MODELS
+from ..selectors import KeyOrder
+from ..utils import Stream, run_pair
+
+
+def _build(cfg, exits=None):
+    """Build a part from mmaccel's registry (which falls back to
+    MMPretrain's), so that the algorithm builds in any default scope. A
+    multi-exit part (one that takes ``exits``) gets the backbone's exits
+    when its config leaves them out."""
+    if not isinstance(cfg, dict):
+        return cfg
+    cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) \
+        else cfg['type']
+    if exits is not None and 'exits' not in cfg and cls is not None and \
+            'exits' in inspect.signature(cls).parameters:
+        cfg = dict(cfg, exits=exits)
+    return MODELS.build(cfg)
 
 
 class MultiExitMixin:
-    """Exit handling shared by the accelerated algorithms.
+    """The plumbing of every accelerated algorithm.
 
-    Mixed in before the upstream algorithm class (``class AccelMoCo(
-    MultiExitMixin, MoCo)``); the algorithm calls :meth:`_init_exits` at the
-    end of its ``__init__`` and reads :attr:`active_exit` in ``loss()``.
-    ``PartialBackpropHook`` sets the exit before every training iteration with
-    :meth:`set_active_exit`; without the hook, the last exit is used.
+    Mixed in before the upstream algorithm (``class AccelMoCo(
+    MultiExitMixin, MoCo)``), it builds the parts, checks them against each
+    other and runs a training step's passes to the active exit; the
+    algorithm keeps only what differs from upstream: its ``loss()``, which
+    runs the backbone passes with :meth:`run` and reads :attr:`active_exit`,
+    and :meth:`score_pairs`, its loss of every candidate crop pair.
+    ``PartialBackpropHook`` sets the exit before every training iteration
+    with :meth:`set_active_exit`; without the hook, the last exit is used.
+
+    Args:
+        backbone (dict): Config of a :class:`MultiExitResNet`.
+        neck (dict): Config of an :class:`IntermediateContrastiveNeck` (one
+            projection head per exit; ``exits`` default to the backbone's).
+        head (dict): Config of the upstream head, or of a multi-exit head
+            (``exits`` default to the backbone's).
+        selector (dict, optional): Config of a selector
+            (``HardPairSelector``, ...). Defaults to None: no selection.
+        update_window (int, optional): Update only the last this many stages
+            up to the active exit (ablation, paper's Table 4). Defaults to
+            None: all of them (the method).
+        **kwargs: The upstream algorithm's other arguments.
     """
 
-    @staticmethod
-    def _build(cfg):
-        """Build a part from mmaccel's registry (which falls back to
-        MMPretrain's), so that the algorithm builds in any default scope."""
-        return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
-
     # whether the loss works with a batch that shrinks between stages
-    # (HardExampleSelector)
+    # (a selector with selects_examples, e.g. HardExampleSelector)
     supports_example_selection = False
+    # the multi-exit head type the algorithm needs, if any
+    exit_head: Optional[str] = None
 
-    def _init_exits(self,
-                    selector: Optional[Union[dict, nn.Module]],
-                    update_window: Optional[int] = None) -> None:
-        """Check backbone, neck and selector against each other.
-
-        ``update_window`` (optional): update only the last this many stages
-        up to the active exit (see ``run_pair``); None updates them all.
-        """
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 selector: Optional[Union[dict, nn.Module]] = None,
+                 update_window: Optional[int] = None,
+                 **kwargs) -> None:
         name = type(self).__name__
-        if update_window is not None and (
-                not isinstance(update_window, int) or update_window < 1):
-            raise ValueError(f'{name}: update_window must be None or an '
-                             f'integer >= 1; got {update_window!r}')
-        self.update_window = update_window
-        exits = getattr(self.backbone, 'exits', None)
-        if exits is None or not hasattr(self.backbone, 'forward_stage'):
+        backbone = _build(backbone)
+        exits = getattr(backbone, 'exits', None)
+        if exits is None or not hasattr(backbone, 'forward_stage'):
             raise TypeError(
                 f'{name}: the backbone must be a MultiExitResNet (a backbone '
                 f'with `exits` that can be stepped stage by stage); got '
-                f'{type(self.backbone).__name__}')
+                f'{type(backbone).__name__}')
+        exits = tuple(exits)
+        super().__init__(backbone, _build(neck, exits), _build(head, exits),
+                         **kwargs)
         neck_exits = getattr(self.neck, 'exits', None)
         if neck_exits != exits:
             raise ValueError(
                 f'{name}: the neck must be an IntermediateContrastiveNeck '
                 f'with one head per backbone exit {exits}; got '
                 f'{type(self.neck).__name__} with exits {neck_exits}')
-        if isinstance(selector, dict):
-            selector = MODELS.build(selector)
-        if selector is not None:
-            bad = [p for p in selector.positions
-                   if p not in exits or p >= exits[-1]]
-            if bad:
-                raise ValueError(
-                    f'{name}: selector positions must be exits before the '
-                    f'last one, i.e. in {exits[:-1]}; got positions '
-                    f'{selector.positions}')
+        head_exits = getattr(self.head, 'exits', None)
+        if (self.exit_head or head_exits is not None) and head_exits != exits:
+            raise ValueError(
+                f'{name}: the head must be a {self.exit_head or "head"} with '
+                f'one head per backbone exit {exits}; got '
+                f'{type(self.head).__name__} with exits {head_exits}')
+        self.selector = self._build_selector(_build(selector), exits)
+        if update_window is not None and (
+                not isinstance(update_window, int) or update_window < 1):
+            raise ValueError(f'{name}: update_window must be None or an '
+                             f'integer >= 1; got {update_window!r}')
+        self.update_window = update_window
+        self.exits = exits
+        self.active_exit = exits[-1]
+
+    def _build_selector(self, selector, exits):
+        name = type(self).__name__
+        if selector is None:
+            return None
+        bad = [p for p in selector.positions
+               if p not in exits or p >= exits[-1]]
+        if bad:
+            raise ValueError(
+                f'{name}: selector positions must be exits before the '
+                f'last one, i.e. in {exits[:-1]}; got positions '
+                f'{selector.positions}')
         if getattr(selector, 'selects_examples', False) and \
                 not self.supports_example_selection:
             raise ValueError(
@@ -68,16 +113,39 @@ class MultiExitMixin:
                 'between stages, which this algorithm does not support (its '
                 'loss needs a fixed batch); use HardPairSelector, or '
                 'HardExampleSelector with AccelSimCLR')
-        self.selector = selector
-        self.exits = tuple(exits)
-        self.active_exit = self.exits[-1]
+        return selector
 
     def set_active_exit(self, exit: int) -> None:
         """Choose the exit that the next training step runs to."""
         self.active_exit = self.backbone.check_exit(exit)
 
     def check_train_batch_size(self, batch_size: int) -> None:
-        """Check settings that depend on the total training batch size.
+        """Check settings that depend on the total training batch size;
+        raise with a clear message if they do not fit. Nothing by default."""
 
-        Called by ``PartialBackpropHook`` before training starts.
-        """
+    def run(self,
+            *streams: Stream,
+            key_order: Optional[KeyOrder] = None,
+            select: bool = True) -> List[torch.Tensor]:
+        """Run the passes of a step to the active exit (see ``run_pair``),
+        with this algorithm's backbone (where a pass names no encoder),
+        selector (unless ``select`` is False), :meth:`score_pairs` and
+        update window. Returns each pass's feature map at the exit."""
+        streams = [s if s.encoder is not None else
+                   s._replace(encoder=self.backbone) for s in streams]
+        return run_pair(
+            streams,
+            exit=self.active_exit,
+            selector=self.selector if select else None,
+            score_fn=self.score_pairs,
+            key_order=key_order,
+            update_window=self.update_window)
+
+    def score_pairs(self, stage: int, pooled_q: torch.Tensor,
+                    pooled_k: torch.Tensor) -> torch.Tensor:
+        """The loss of every candidate crop pair, ``N x M x M`` (see
+        ``mmaccel.models.selectors.ScoreFn``), through exit ``stage``'s
+        heads, as the algorithm's loss would score that pair."""
+        raise NotImplementedError(
+            f'{type(self).__name__} does not score crop pairs, so it cannot '
+            'use a scoring selector')

@@ -1,166 +1,149 @@
-"""The pair runner: steps the two views of a pair stage by stage, in lockstep,
-up to the active exit, and selects a crop pair between stages.
+"""The pair runner: steps the passes of a view pair stage by stage, in
+lockstep, up to the active exit, and lets the selector act between stages.
 
 It is the one place that knows the order "stage, maybe select, next stage";
-every accelerated algorithm calls :func:`run_pair`.
+every accelerated algorithm calls it (through ``MultiExitMixin.run``).
 """
 from contextlib import nullcontext
-from typing import Optional, Tuple
+from typing import List, NamedTuple, Optional, Sequence
 
 import torch
-from mmengine.dist import all_gather, get_rank
-from mmpretrain.models.utils import batch_unshuffle_ddp
+from torch import nn
 
-from .hard_pair_selector import HardPairSelector, ScoreFn
+from ..selectors import BaseSelector, KeyOrder, ScoreFn
 
-
-class KeyOrder:
-    """Maps per-sample tensors between the query's and the key's sample order.
-
-    The identity: both views are in the same order.
-    """
-
-    def to_query(self, x: torch.Tensor) -> torch.Tensor:
-        """From the key encoder's sample order to the query's."""
-        return x
-
-    def to_key(self, x: torch.Tensor) -> torch.Tensor:
-        """From the query's sample order to the key encoder's."""
-        return x
+# where a pass's batch sits in the view pair
+VIEWS = ('query', 'key', 'interleaved', 'stacked')
 
 
-class ShuffledKeyOrder(KeyOrder):
-    """The key batch was shuffled across ranks by ``batch_shuffle_ddp``.
-
-    Only small per-sample tensors (pooled crops, crop indices) cross ranks.
+class Stream(NamedTuple):
+    """One pass of a training step: ``x`` through ``encoder`` to the exit.
 
     Args:
-        idx_unshuffle (Tensor): As returned by ``batch_shuffle_ddp``.
+        x (Tensor): The input batch.
+        view (str): ``'query'`` or ``'key'`` (one view of the pair), or both
+            views in one batch, so that batch norm sees both as upstream
+            does: ``'interleaved'`` (sample 1 view 1, sample 1 view 2, ...,
+            as SimCLR stacks them) or ``'stacked'`` (``[view 1; view 2]``,
+            as SwAV concatenates them).
+        encoder (nn.Module, optional): A steppable backbone
+            (:class:`MultiExitResNet`); None: the algorithm's own.
+        grad (bool): Whether the pass is trained; False runs it under
+            ``no_grad`` (a momentum encoder). Defaults to True.
     """
-
-    def __init__(self, idx_unshuffle: torch.Tensor) -> None:
-        self.idx_unshuffle = idx_unshuffle
-
-    def to_query(self, x: torch.Tensor) -> torch.Tensor:
-        return batch_unshuffle_ddp(x, self.idx_unshuffle)
-
-    def to_key(self, x: torch.Tensor) -> torch.Tensor:
-        x_all = torch.cat(all_gather(x))
-        idx_shuffle = torch.argsort(self.idx_unshuffle)
-        idx_this = idx_shuffle.view(-1, x.shape[0])[get_rank()]
-        return x_all[idx_this.to(x.device)]
+    x: torch.Tensor
+    view: str = 'query'
+    encoder: Optional[nn.Module] = None
+    grad: bool = True
 
 
-def _select(selector: HardPairSelector, stage: int, x_q: torch.Tensor,
-            x_k: torch.Tensor, score_fn: Optional[ScoreFn],
-            key_order: KeyOrder) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Crop both views to the chosen pair (or keep the chosen samples)."""
-    if getattr(selector, 'selects_examples', False):
-        keep = selector.choose(stage, x_q, x_k, score_fn)
-        return x_q[keep], x_k[keep]
-    n = x_q.shape[0]
-    size = selector.crop_size(*x_q.shape[-2:])
-    with torch.no_grad():
-        off_q = selector.sample_offsets(x_q)  # N, M, 2 (query order)
-        off_k = selector.sample_offsets(x_k)  # N, M, 2 (key order)
-        pooled_q = pooled_k = None
-        if selector.needs_scores:
-            pooled_q = selector.pooled_crops(x_q, off_q, size)
-            pooled_k = key_order.to_query(
-                selector.pooled_crops(x_k, off_k, size))
-        i_q, i_k = selector.choose(stage, pooled_q, pooled_k, score_fn, n,
-                                   x_q.device)
-        i_k = key_order.to_key(i_k)
-        rows = torch.arange(n, device=x_q.device)
-    return (selector.crop(x_q, off_q[rows, i_q], size),
-            selector.crop(x_k, off_k[rows, i_k], size))
+def _split(h: torch.Tensor, view: str):
+    if view == 'interleaved':
+        pair = h.unflatten(0, (-1, 2))
+        return pair[:, 0], pair[:, 1]
+    return h.chunk(2)
 
 
-def _split(x: torch.Tensor, interleaved: bool):
-    if interleaved:
-        views = x.unflatten(0, (-1, 2))
-        return views[:, 0], views[:, 1]
-    return x.chunk(2)
+def _merge(q: torch.Tensor, k: torch.Tensor, view: str) -> torch.Tensor:
+    if view == 'interleaved':
+        return torch.stack((q, k), 1).flatten(0, 1)
+    return torch.cat((q, k))
 
 
-def _merge(a: torch.Tensor, b: torch.Tensor, interleaved: bool):
-    if interleaved:
-        return torch.stack((a, b), 1).flatten(0, 1)
-    return torch.cat((a, b))
+def _cat(parts: List[torch.Tensor]) -> torch.Tensor:
+    return parts[0] if len(parts) == 1 else torch.cat(parts, 1)
 
 
-def run_pair(encoder_q,
-             x_q: torch.Tensor,
-             x_k: Optional[torch.Tensor] = None,
+def _select(selector: BaseSelector, stage: int, maps: List[torch.Tensor],
+            streams: Sequence[Stream], score_fn: Optional[ScoreFn],
+            key_order: KeyOrder) -> List[torch.Tensor]:
+    """Gather the query and key parts of every pass, select once, and put
+    the results back. Passes of the same view (BYOL's online and target
+    encoders) are concatenated along channels, so that they are cut alike
+    and scored together (``score_fn`` gets their pooled channels side by
+    side, in the order of the passes)."""
+    q_parts, k_parts = [], []
+    for h, s in zip(maps, streams):
+        if s.view == 'query':
+            q_parts.append(h)
+        elif s.view == 'key':
+            k_parts.append(h)
+        else:
+            q, k = _split(h, s.view)
+            q_parts.append(q)
+            k_parts.append(k)
+    x_q, x_k = selector.select(stage, _cat(q_parts), _cat(k_parts), score_fn,
+                               key_order)
+    q_parts = list(x_q.split([q.shape[1] for q in q_parts], 1))
+    k_parts = list(x_k.split([k.shape[1] for k in k_parts], 1))
+    out = []
+    for s in streams:
+        if s.view == 'query':
+            out.append(q_parts.pop(0))
+        elif s.view == 'key':
+            out.append(k_parts.pop(0))
+        else:
+            out.append(_merge(q_parts.pop(0), k_parts.pop(0), s.view))
+    return out
+
+
+def run_pair(streams: Sequence[Stream],
              *,
              exit: int,
-             encoder_k=None,
-             selector: Optional[HardPairSelector] = None,
+             selector: Optional[BaseSelector] = None,
              score_fn: Optional[ScoreFn] = None,
              key_order: Optional[KeyOrder] = None,
-             interleaved: bool = False,
-             update_window: Optional[int] = None):
-    """Run a view pair up to ``exit``, selecting crop pairs on the way.
+             update_window: Optional[int] = None) -> List[torch.Tensor]:
+    """Run the passes of a view pair up to ``exit``, selecting on the way.
 
-    Two modes:
-
-    - Two encoders (MoCo): ``encoder_k`` is the momentum encoder's backbone;
-      ``x_k`` runs through it under ``no_grad``, possibly in another sample
-      order (``key_order``, for shuffle-BN). Returns ``(f_q, f_k)``.
-    - One encoder (SimCLR, SwAV): ``x_q`` holds both views stacked along the
-      batch, so that batch norm sees both as upstream does: alternating
-      (``interleaved=True``, as SimCLR stacks them) or view-major
-      (``[view 1; view 2]``, as SwAV concatenates them). Returns the stacked
-      feature map in the same layout.
-
-    The selector acts after each of its positions that is before ``exit``.
+    Every pass runs the stem, then stage by stage, all passes in lockstep
+    (in the order given, so each encoder's batch norm sees its batches in
+    that order). After each of the selector's positions before ``exit`` the
+    query and key parts of all passes go to ``selector.select`` together.
+    A pair needs a query and a key part: a ``'query'`` and a ``'key'`` pass,
+    or a pass with both views.
 
     Args:
-        encoder_q: A :class:`MultiExitResNet` (steppable backbone).
-        x_q (Tensor): Query view, or both views stacked (one-encoder mode).
-        x_k (Tensor, optional): Key view (two-encoder mode).
+        streams (Sequence[Stream]): The passes, each with its own encoder.
         exit (int): The active exit (stage number).
-        encoder_k: The key backbone (two-encoder mode).
-        selector (HardPairSelector, optional): Crop pair selection.
-        score_fn (callable, optional): Scores crop pairs, see
-            :data:`ScoreFn`; needed by a scoring selector.
+        selector (BaseSelector, optional): Acts after its positions.
+        score_fn (ScoreFn, optional): Scores crop pairs; passed to the
+            selector.
         key_order (KeyOrder, optional): Sample order of the key view.
             Defaults to the query's.
-        interleaved (bool): Layout of the stacked views (one-encoder mode).
         update_window (int, optional): Update only the last this many stages
             up to ``exit``: the stem and the stages before them run under
-            ``no_grad`` (an ablation of the paper's Table 4). Defaults to
-            None: everything up to the exit is updated (the method).
+            ``no_grad`` in trained passes (an ablation of the paper's
+            Table 4). Defaults to None: everything up to the exit is updated.
+
+    Returns:
+        list[Tensor]: Each pass's map after stage ``exit``, in its layout.
     """
-    two = encoder_k is not None
-    if two == (x_k is None):
-        raise ValueError('run_pair: pass x_k with encoder_k (two encoders), '
-                         'or neither (one encoder on stacked views)')
+    streams = list(streams)
+    bad = [s.view for s in streams if s.view not in VIEWS]
+    if bad or any(s.encoder is None for s in streams):
+        raise ValueError(f'run_pair: every pass needs an encoder and a view '
+                         f'in {VIEWS}; got views {[s.view for s in streams]}')
+    views = {s.view for s in streams}
+    if selector is not None and (views <= {'query'} or views <= {'key'}):
+        raise ValueError('run_pair: selection needs both views of the pair; '
+                         f'got passes of views {sorted(views)}')
     key_order = key_order or KeyOrder()
     positions = selector.positions if selector is not None else ()
-    key_ctx = torch.no_grad if two else nullcontext
-
     first = 1 if update_window is None else max(1, exit - update_window + 1)
 
-    def q_ctx(frozen: bool):
-        return torch.no_grad() if frozen else nullcontext()
+    def ctx(s: Stream, stage: int):
+        return nullcontext() if s.grad and stage >= first else torch.no_grad()
 
-    with q_ctx(first > 1):  # the stem
-        h = encoder_q.forward_stem(x_q)
-    if two:
-        with key_ctx():
-            h_k = encoder_k.forward_stem(x_k)
+    maps = []
+    for s in streams:
+        with ctx(s, 1 if first == 1 else 0):  # the stem
+            maps.append(s.encoder.forward_stem(s.x))
     for stage in range(1, exit + 1):
-        with q_ctx(stage < first):
-            h = encoder_q.forward_stage(stage, h)
-        if two:
-            with key_ctx():
-                h_k = encoder_k.forward_stage(stage, h_k)
+        for i, s in enumerate(streams):
+            with ctx(s, stage):
+                maps[i] = s.encoder.forward_stage(stage, maps[i])
         if stage in positions and stage < exit:
-            if two:
-                h, h_k = _select(selector, stage, h, h_k, score_fn, key_order)
-            else:
-                q, k = _split(h, interleaved)
-                q, k = _select(selector, stage, q, k, score_fn, key_order)
-                h = _merge(q, k, interleaved)
-    return (h, h_k) if two else h
+            maps = _select(selector, stage, maps, streams, score_fn,
+                           key_order)
+    return maps
