@@ -30,6 +30,17 @@ def tool(path: str):
     return module
 
 
+_CHECKPOINTS = {}
+
+
+def cached_checkpoint(config: str, tmp_path_factory) -> str:
+    """:func:`train_checkpoint`, once per config and test session."""
+    if config not in _CHECKPOINTS:
+        _CHECKPOINTS[config] = train_checkpoint(
+            config, tmp_path_factory.mktemp('pretrain'))
+    return _CHECKPOINTS[config]
+
+
 def train_checkpoint(config: str, work_dir) -> str:
     """Two real training iterations of a tiny pre-training config (16
     images, batch 8); returns the checkpoint MMEngine wrote."""

@@ -2,11 +2,9 @@
 the tiny accelerated and upstream MoCo v2 configs: what it keeps, that the
 result and the raw checkpoint load with exactly the expected keys into
 MMPretrain's ResNet, the RGB conversion, and one-line errors."""
-import subprocess
-
 import pytest
 import torch
-from cls_utils import ACCEL, TINY_RESNET, UPSTREAM, tool, train_checkpoint
+from cls_utils import ACCEL, TINY_RESNET, UPSTREAM, cached_checkpoint, tool
 from mmpretrain.models import ResNet
 
 from mmaccel.registry import MODELS
@@ -17,7 +15,7 @@ extract_tool = tool('tools/model_converters/extract_backbone.py')
 @pytest.fixture(scope='module')
 def checkpoints(tmp_path_factory):
     return {
-        name: train_checkpoint(config, tmp_path_factory.mktemp(name))
+        name: cached_checkpoint(config, tmp_path_factory)
         for name, config in (('accel', ACCEL), ('upstream', UPSTREAM))
     }
 
@@ -139,18 +137,3 @@ def test_bad_input_gives_one_line(checkpoints, tmp_path, capsys, make,
     assert err.count('\n') == 1
     assert err.startswith(f'error: {bad}: {message}')
     assert not (tmp_path / 'out.pth').exists()
-
-
-def test_command_line_error_is_one_line_on_stderr(tmp_path, python,
-                                                  subprocess_env):
-    bad = tmp_path / 'notes.pth'
-    bad.write_text('hello')
-    result = subprocess.run(
-        [python, 'tools/model_converters/extract_backbone.py', str(bad),
-         str(tmp_path / 'out.pth')],
-        env=subprocess_env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        line for line in result.stderr.splitlines()
-        if line.startswith(f'error: {bad}: not a PyTorch checkpoint')
-    ] and len(result.stderr.splitlines()) == 1

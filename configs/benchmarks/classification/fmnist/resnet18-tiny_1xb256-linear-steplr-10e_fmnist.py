@@ -1,0 +1,73 @@
+# Linear probe of the final features on Fashion-MNIST: the tiny twin of MoCo
+# v2's ImageNet linear benchmark (../imagenet/mocov2_*), for the tiny
+# pre-training configs (configs/mocov2/*tiny*: ResNet-18 of widths
+# 16/32/64/128, one input channel, 32 px). MMPretrain's protocol (frozen
+# backbone, batch norms in eval mode, global pooling, one linear layer; SGD lr
+# 30, no weight decay, steps) on 60,000 training images, batch 256, 10 epochs,
+# top-1 on the 10,000 test images.
+#
+#   python tools/benchmarks/linear.py THIS_CONFIG CHECKPOINT
+#
+# Other backbones by --cfg-options (the tool fits the head's in_channels):
+#   model.backbone.depth=34 model.backbone.stem_channels=64
+#   model.backbone.base_channels=64 model.backbone.in_channels=3
+#   train_dataloader.dataset.pipeline.0.scale=64
+#   val_dataloader.dataset.pipeline.0.scale=64 (and test_dataloader)
+# The full-width ResNet-18 at 64 px has its own config beside this one.
+_base_ = 'mmpretrain::mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k.py'
+default_scope = 'mmaccel'
+custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
+
+model = dict(
+    backbone=dict(
+        depth=18,
+        in_channels=1,
+        stem_channels=16,
+        base_channels=16,
+        frozen_stages=4,
+        norm_eval=True),
+    head=dict(num_classes=10, in_channels=128))
+# As the pre-training configs: Fashion-MNIST's mean and std, one channel.
+data_preprocessor = dict(
+    num_classes=10, mean=[72.94], std=[90.02], to_rgb=False)
+
+# The data set yields decoded arrays: no loading step.
+train_pipeline = [
+    dict(type='Resize', scale=32, backend='pillow'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='Resize', scale=32, backend='pillow'),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=2,
+    persistent_workers=True,
+    dataset=dict(
+        _delete_=True,
+        type='LocalFashionMNIST',
+        data_root='data/fashion-mnist',
+        split='train',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=500,
+    num_workers=2,
+    persistent_workers=True,
+    dataset=dict(
+        _delete_=True,
+        type='LocalFashionMNIST',
+        data_root='data/fashion-mnist',
+        split='test',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[6, 8], gamma=0.1)
+]
+train_cfg = dict(max_epochs=10, val_interval=1)
+default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=10, max_keep_ckpts=1))
+randomness = dict(seed=0)

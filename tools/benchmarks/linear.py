@@ -1,0 +1,191 @@
+"""Linear probes of a frozen pre-trained backbone (final features, or every stage).
+
+    python tools/benchmarks/linear.py CONFIG CHECKPOINT [--data-root DIR]
+        [--work-dir DIR] [--cfg-options ...] [--launcher pytorch]
+
+CONFIG is a probe config of ``configs/benchmarks/classification/``: the final
+features (``LinearClsHead``, metric ``accuracy/top1``) or every stage
+(``MultiStageClsHead``, metrics ``stem/top1``, ``stage1/top1``, ...).
+CHECKPOINT is a pre-training checkpoint (mmaccel's or MMPretrain's, with its
+``backbone.*`` keys) or a backbone exported by
+``tools/model_converters/extract_backbone.py``; the tool picks the ``prefix``
+of MMEngine's ``Pretrained`` init from the keys, and stops with one line if
+the weights do not fit the configured backbone (missing or unexpected keys,
+other shapes). The head's ``in_channels`` follow the backbone, so
+``--cfg-options model.backbone.base_channels=64`` is enough to change widths.
+
+``--data-root DIR`` trains and validates on an image folder instead
+(``DIR/train/<class>/*`` and ``DIR/val/<class>/*``, grayscale or RGB, any
+size): the config's pipelines resize the images, they are loaded with the
+backbone's input channels, and the head gets one output per class.
+
+Training is MMEngine's Runner, as ``tools/train.py`` (whose option handling
+and CPU distributed setup it reuses); the validation top-1 is logged after
+each validation epoch and written to the work directory. The work directory
+defaults to ``work_dirs/<config name>/<checkpoint folder>_<checkpoint name>``.
+"""
+import argparse
+import copy
+import importlib.util
+import os
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
+from mmaccel.evaluation.backbone_checkpoint import (CheckpointError,
+                                                    check_backbone_keys,
+                                                    probe_work_dir,
+                                                    read_backbone)
+from mmaccel.evaluation.image_folder import (ImageFolderError,
+                                             image_folder_classes,
+                                             image_folder_dataset)
+from mmaccel.registry import MODELS, RUNNERS
+from mmaccel.utils import rescope_config
+
+
+def _train_tool():
+    """``tools/train.py`` as a module: its option handling and CPU setup."""
+    path = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                    'train.py')
+    spec = importlib.util.spec_from_file_location('mmaccel_train_tool', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Linear probe of a frozen pre-trained backbone')
+    parser.add_argument('config', help='probe config file')
+    parser.add_argument(
+        'checkpoint',
+        help='pre-training checkpoint (backbone.* keys) or exported backbone')
+    parser.add_argument(
+        '--data-root',
+        help='image folder DIR/train/<class>/*, DIR/val/<class>/* to use '
+        "instead of the config's data")
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (the dist launchers pass pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def _metric_cfgs(evaluator):
+    if evaluator is None:
+        return []
+    if isinstance(evaluator, dict) and 'metrics' in evaluator:
+        evaluator = evaluator['metrics']
+    return evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]
+
+
+def use_image_folder(cfg: Config, data_root: str) -> None:
+    """Point the train, val and test loaders at ``data_root``."""
+    classes = image_folder_classes(data_root)
+    in_channels = cfg.model.backbone.get('in_channels', 3)
+    for name, split in (('train_dataloader', 'train'),
+                        ('val_dataloader', 'val'), ('test_dataloader', 'val')):
+        if cfg.get(name) is not None:
+            cfg[name].dataset = image_folder_dataset(
+                cfg[name].dataset, data_root, split, classes, in_channels)
+    cfg.model.head.num_classes = len(classes)
+    for key in ('val_evaluator', 'test_evaluator'):
+        for metric in _metric_cfgs(cfg.get(key)):
+            topk = metric.get('topk', None)
+            if topk is not None:
+                topk = (topk, ) if isinstance(topk, int) else tuple(topk)
+                metric['topk'] = tuple(
+                    k for k in topk if k <= len(classes)) or (1, )
+
+
+@torch.no_grad()
+def fit_head_channels(cfg: Config, backbone: torch.nn.Module) -> None:
+    """Set ``model.head.in_channels`` to what backbone and neck give."""
+    neck = MODELS.build(cfg.model.neck) if cfg.model.get('neck') else None
+    in_channels = cfg.model.backbone.get('in_channels', 3)
+    backbone.eval()  # ResNet.train() returns None: no chaining
+    feats = backbone(torch.zeros(1, in_channels, 64, 64))
+    if neck is not None:
+        feats = neck(feats)
+    if isinstance(feats, torch.Tensor):
+        feats = (feats, )
+    dims = [f.flatten(1).shape[1] for f in feats]
+    head = cfg.model.head
+    have = head.get('in_channels')
+    want = dims[-1] if isinstance(have, int) else dims
+    if (have if isinstance(have, int) else list(have or [])) != want:
+        print(f'linear.py: model.head.in_channels set to {want} to match '
+              f'the backbone (config: {have})')
+        head.in_channels = want
+
+
+def configure_probe(cfg: Config, checkpoint: str, data_root=None) -> Config:
+    """Data, pre-trained weights and head channels of a probe config."""
+    if data_root is not None:
+        use_image_folder(cfg, data_root)
+    state, prefix = read_backbone(checkpoint)
+    backbone_cfg = copy.deepcopy(cfg.model.backbone)
+    backbone_cfg.pop('init_cfg', None)
+    backbone = MODELS.build(backbone_cfg)
+    check_backbone_keys(backbone, state, checkpoint)
+    fit_head_channels(cfg, backbone)
+    cfg.model.backbone.init_cfg = dict(
+        type='Pretrained', checkpoint=checkpoint, prefix=prefix)
+    return cfg
+
+
+def build_config(args) -> Config:
+    train_tool = _train_tool()
+    cfg = Config.fromfile(args.config)
+    train_args = argparse.Namespace(
+        config=args.config,
+        work_dir=args.work_dir
+        or probe_work_dir(args.config, args.checkpoint),
+        resume=None,
+        amp=args.amp,
+        channels_last=False,
+        no_validate=False,
+        cfg_options=args.cfg_options,
+        launcher=args.launcher)
+    cfg = train_tool.merge_args(cfg, train_args)
+    rescope_config(cfg)
+    configure_probe(cfg, args.checkpoint, args.data_root)
+    train_tool.setup_cpu_distributed(cfg)
+    return cfg
+
+
+def build_runner(args) -> Runner:
+    cfg = build_config(args)
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        runner = build_runner(args)
+    except (CheckpointError, ImageFolderError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(1)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
