@@ -197,7 +197,12 @@ def demo_options(cfg, args, role):
         if args.knn_images:
             for loader in ('train_dataloader', 'val_dataloader'):
                 opts[f'{path}.{loader}.dataset.indices'] = args.knn_images
-            opts[f'{path}.k'] = min(hook.get('k', 200), args.knn_images)
+        # KNNEvalHook's loaders shard the bank over the processes
+        bank = args.knn_images or hook['train_dataloader']['dataset'].get(
+            'indices')
+        k = hook.get('k', 200)
+        if isinstance(bank, int) and k > bank // args.gpus:
+            opts[f'{path}.k'] = max(1, bank // args.gpus)
     if args.knn_images:
         for path, hook in hooks_of(cfg, 'PreciseBackboneBNHook'):
             opts[f'{path}.dataloader.dataset.indices'] = args.knn_images
@@ -450,6 +455,10 @@ def run(args):
     if not torch.cuda.is_available() and args.gpus > 1:
         print(f'[demo] no GPU: --gpus {args.gpus} runs {args.gpus} CPU '
               'processes (gloo)', flush=True)
+    if args.gpus > 1:
+        print(f'[demo] note: with {args.gpus} processes KNNEvalHook evaluates '
+              f'on each process\'s 1/{args.gpus} of the kNN bank and queries '
+              '(the first process\'s accuracy is shown)', flush=True)
 
     # Load every config and check every data set before training anything.
     plans, built = {}, {}
