@@ -4,6 +4,7 @@ gradient."""
 import pytest
 import torch
 
+from helpers import assert_gradients, count_stage_calls, views
 from mmaccel.registry import MODELS
 
 BACKBONE = dict(depth=18, base_channels=4, stem_channels=4,
@@ -24,32 +25,16 @@ def simclr_cfg(update_window=None):
         update_window=update_window)
 
 
-def views(n=4, size=32):
-    g = torch.Generator().manual_seed(0)
-    return [torch.randn(n, 3, size, size, generator=g) for _ in range(2)]
-
-
 @pytest.mark.parametrize('window', [1, 2, 3])
 @pytest.mark.parametrize('exit', [1, 2, 3, 4])
 def test_gradients_reach_exactly_the_window(window, exit):
     model = MODELS.build(simclr_cfg(window))
     model.train()
-    ran = []
-    for i, name in enumerate(model.backbone.res_layers, start=1):
-        getattr(model.backbone, name).register_forward_hook(
-            lambda *_, i=i: ran.append(i))
+    ran = count_stage_calls(model.backbone)
     model.set_active_exit(exit)
     model.loss(views(), None)[f'loss_exit{exit}'].backward()
     assert ran == list(range(1, exit + 1))  # earlier stages still run
-    first = max(1, exit - window + 1)
-    for name, p in model.named_parameters():
-        if name.startswith('backbone.layer'):
-            should = first <= int(name[len('backbone.layer')]) <= exit
-        elif name.startswith('backbone.'):
-            should = first == 1  # the stem
-        else:
-            should = name.startswith(f'neck.heads.exit{exit}.')
-        assert (p.grad is not None) == should, name
+    assert_gradients(model, exit, first=max(1, exit - window + 1))
 
 
 def test_window_covering_every_stage_is_the_method():

@@ -57,7 +57,7 @@ def test_choice_equals_brute_force(mode, m):
     size = sel.crop_size(8, 8)
     torch.manual_seed(7)
     out_q, out_k = sel.select(1, x_q, x_k, make_score_fn(proj, negs),
-                           KeyOrder())
+                              KeyOrder())
     torch.manual_seed(7)  # the same offsets again
     off_q, off_k = sel.sample_offsets(x_q), sel.sample_offsets(x_k)
     with torch.no_grad():
@@ -103,8 +103,8 @@ def test_random_mode_scores_nothing():
     def score(*_):
         raise AssertionError('random mode must not score')
 
-    out_q, _ = sel.select(1, torch.randn(3, 2, 8, 8), torch.randn(3, 2, 8, 8),
-                       score, KeyOrder())
+    out_q, _ = sel.select(1, torch.randn(3, 2, 8, 8),
+                          torch.randn(3, 2, 8, 8), score, KeyOrder())
     assert out_q.shape == (3, 2, 6, 6)
 
 

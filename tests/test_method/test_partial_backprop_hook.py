@@ -6,7 +6,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from helpers import short_run, shrink
 from mmaccel.engine import PartialBackpropHook
+from mmaccel.utils import load_config
 
 CONFIG = 'configs/accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 
@@ -94,26 +96,19 @@ def recorder_config(tmp_path, **overrides):
     """A tiny accelerated run that records the exit of every iteration."""
     opts = dict(batch_size=8, max_iters=200, queue_len=256, ckpt=1000)
     opts.update(overrides)
-    cfg = tmp_path / 'recorded.py'
-    cfg.write_text(f"""
-_base_ = '{os.path.abspath(CONFIG)}'
-custom_imports = dict(imports=['mmaccel', 'exit_recorder'],
-                      allow_failed_imports=False)
-model = dict(queue_len={opts['queue_len']})
-custom_hooks = [dict(type='PartialBackpropHook', seed=5,
-                     schedule={SCHEDULE}),
-                dict(type='ExitRecorderHook')]
-train_dataloader = dict(batch_size={opts['batch_size']}, num_workers=0,
-                        persistent_workers=False)
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
-                 max_iters={opts['max_iters']})
-param_scheduler = []
-log_processor = dict(by_epoch=False)
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(by_epoch=False, interval={opts['ckpt']}))
-""")
-    return str(cfg)
+    cfg = shrink(load_config(CONFIG), short_run(
+        opts['max_iters'], opts['batch_size'], log_interval=50,
+        checkpoint_interval=opts['ckpt']))
+    cfg.model.queue_len = opts['queue_len']
+    cfg.custom_imports = dict(imports=['mmaccel', 'exit_recorder'],
+                              allow_failed_imports=False)
+    cfg.custom_hooks = [
+        dict(type='PartialBackpropHook', seed=5, schedule=SCHEDULE),
+        dict(type='ExitRecorderHook')
+    ]
+    path = tmp_path / 'recorded.py'
+    cfg.dump(str(path))
+    return str(path)
 
 
 def run_env(subprocess_env):

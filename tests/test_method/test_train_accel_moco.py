@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from helpers import cfg_options, short_run
 from mmaccel.datasets import LocalFashionMNIST
 from mmaccel.registry import MODELS
 
@@ -73,14 +74,8 @@ def trained(tmp_path_factory, python, subprocess_env):
     proc = subprocess.run([
         python, 'tools/train.py', CONFIG, '--work-dir', str(work_dir),
         '--cfg-options', f'load_from={init}', 'model.queue_len=256',
-        'train_dataloader.batch_size=64', 'optim_wrapper.optimizer.lr=0.06', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'train_cfg._delete_=True',
-        'train_cfg.type=IterBasedTrainLoop', f'train_cfg.max_iters={ITERS}',
-        'param_scheduler.0.by_epoch=False', f'param_scheduler.0.T_max={ITERS}',
-        f'param_scheduler.0.end={ITERS}', 'log_processor.by_epoch=False',
-        'default_hooks.logger.interval=10',
-        'default_hooks.checkpoint.by_epoch=False',
-        f'default_hooks.checkpoint.interval={ITERS}', f'randomness.seed={SEED}'
+        'optim_wrapper.optimizer.lr=0.06',
+        *cfg_options(short_run(ITERS, 64, cosine=True, seed=SEED))
     ], env=subprocess_env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return init, work_dir

@@ -3,6 +3,7 @@ import torch
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
+from helpers import assert_gradients, count_stage_calls, gets_gradient, views
 from mmaccel.registry import MODELS
 
 BACKBONE = dict(depth=18, base_channels=4, stem_channels=4,
@@ -26,27 +27,6 @@ def accel_cfg(exits=(1, 2, 3, 4), selector=True):
     return cfg
 
 
-def views(n=4, size=32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return [torch.randn(n, 3, size, size, generator=g) for _ in range(2)]
-
-
-def count_stage_calls(backbone):
-    calls = []
-    for i, name in enumerate(backbone.res_layers, start=1):
-        getattr(backbone, name).register_forward_hook(
-            lambda *_, i=i: calls.append(i))
-    return calls
-
-
-def grad_expected(name, exit):
-    if name.startswith('backbone.layer'):
-        return int(name[len('backbone.layer')]) <= exit
-    if name.startswith('backbone.'):
-        return True  # the stem
-    return name.startswith(f'neck.heads.exit{exit}.')
-
-
 @pytest.mark.parametrize('exit', [1, 2, 3, 4])
 def test_partial_backprop_reaches_exactly_stages_up_to_exit(exit):
     model = MODELS.build(accel_cfg())
@@ -58,11 +38,7 @@ def test_partial_backprop_reaches_exactly_stages_up_to_exit(exit):
     assert torch.isfinite(losses[f'loss_exit{exit}'])
     losses[f'loss_exit{exit}'].backward()
     assert calls == list(range(1, exit + 1))  # later stages never ran
-    for name, p in model.named_parameters():
-        should = grad_expected(name, exit)
-        assert (p.grad is not None) == should, name
-        if should:
-            assert p.grad.abs().sum() > 0, name
+    assert_gradients(model, exit)
 
 
 def test_selection_cuts_later_maps():
@@ -167,7 +143,7 @@ def test_lars_skips_stages_without_gradient():
         optim.update_params(model.loss(views(seed=step), None)['loss_exit2'])
     for name, p in model.named_parameters():
         changed = not torch.equal(p, before[name])
-        assert changed == grad_expected(name, 2), name
+        assert changed == gets_gradient(name, 2), name
         if not changed:
             assert p not in optim.optimizer.state or \
                 not optim.optimizer.state[p], name

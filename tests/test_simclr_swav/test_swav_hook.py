@@ -4,6 +4,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.utils import get_ori_model
 
+from helpers import short_run, shrink
 from mmaccel.registry import HOOKS
 from mmaccel.utils import load_config
 
@@ -52,16 +53,9 @@ class PrototypeProbeHook(Hook):
 
 
 def test_swav_hook_freezes_and_queues_every_exit(tmp_path):
-    cfg = load_config(CONFIG)
+    cfg = shrink(load_config(CONFIG), short_run(
+        8, 8, samples=64, log_interval=1, checkpoint_interval=1000))
     cfg.work_dir = str(tmp_path)
-    cfg.train_dataloader.update(batch_size=8, num_workers=0,
-                                persistent_workers=False)
-    cfg.train_dataloader.dataset.indices = 64
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=8)
-    cfg.param_scheduler = []
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=100)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
-    cfg.log_processor = dict(by_epoch=False)
     swav_hook = cfg.custom_hooks[0]
     assert swav_hook.type == 'SwAVHook'
     swav_hook.update(batch_size=8, epoch_queue_starts=0, queue_length=16,

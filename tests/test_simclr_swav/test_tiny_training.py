@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import cfg_options, short_run
+
 CONFIGS = {
     'simclr': 'configs/accel_simclr/'
     'accel-simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
@@ -23,22 +25,12 @@ SEED = 0
 
 
 def options(algorithm, batch_per_process):
-    opts = [
-        f'train_dataloader.batch_size={batch_per_process}',
-        'train_dataloader.num_workers=1',
-        'train_cfg._delete_=True', 'train_cfg.type=IterBasedTrainLoop',
-        f'train_cfg.max_iters={ITERS}',
-        'param_scheduler.0.by_epoch=False', f'param_scheduler.0.T_max={ITERS}',
-        f'param_scheduler.0.end={ITERS}',
-        'default_hooks.checkpoint.by_epoch=False',
-        f'default_hooks.checkpoint.interval={ITERS}',
-        'default_hooks.logger.interval=10', 'log_processor.by_epoch=False',
-        f'randomness.seed={SEED}',
-    ]
+    opts = short_run(ITERS, batch_per_process, workers=1, cosine=True,
+                     seed=SEED)
     if algorithm == 'swav':  # prototypes frozen for 20 iterations, not 234
-        opts += [f'custom_hooks.0.batch_size={batch_per_process}',
-                 'custom_hooks.0.frozen_layers_cfg.prototypes=20']
-    return opts
+        opts.update({'custom_hooks.0.batch_size': batch_per_process,
+                     'custom_hooks.0.frozen_layers_cfg.prototypes': 20})
+    return cfg_options(opts)
 
 
 def exit_losses(work_dir: Path):
