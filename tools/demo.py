@@ -226,16 +226,18 @@ def format_value(value):
     return str(value)
 
 
-def load_run_config(path, opts):
-    """The config as ``tools/train.py`` will see it."""
+def load_run_config(path, args, role):
+    """The config as ``tools/train.py`` will see it, and the options that
+    make it so."""
     from mmengine.config import Config
 
     from mmaccel.utils import rescope_config
     if not osp.isfile(path):
         raise DemoError(f'config {path} not found')
     cfg = Config.fromfile(path)
+    opts = demo_options(cfg, args, role)
     cfg.merge_from_dict(opts)
-    return rescope_config(cfg)
+    return rescope_config(cfg), opts
 
 
 def check_datasets(cfg, built):
@@ -355,8 +357,12 @@ def report(row, ctx):
     when = ('before training (random init)' if epoch == 0 else
             f'epoch {epoch}/{ctx.epochs}')
     line = f'[demo] {ctx.label} {when}: kNN top-1 {acc:.2f}'
-    if epoch:
+    if epoch == 0:
+        ctx.untrained = acc
+    else:
         line += f' after {minutes(t)} of training'
+        if getattr(ctx, 'untrained', None) is not None:
+            line += f' ({acc - ctx.untrained:+.2f} over the untrained)'
     exits = sorted((int(k[len(EXIT_KEY):]), v) for k, v in row.items()
                    if k.startswith(EXIT_KEY) and k[len(EXIT_KEY):].isdigit())
     if len(exits) > 1:
@@ -467,11 +473,7 @@ def run(args):
                                                                  name)
         plan = dict(out_dir=out_dir)
         for role, path in zip(ROLES, (base_cfg, accel_cfg)):
-            from mmengine.config import Config
-            if not osp.isfile(path):
-                raise DemoError(f'config {path} not found')
-            opts = demo_options(Config.fromfile(path), args, role)
-            cfg = load_run_config(path, opts)
+            cfg, opts = load_run_config(path, args, role)
             check_datasets(cfg, built)
             plan[role] = (path, opts, cfg)
         plans[name] = plan

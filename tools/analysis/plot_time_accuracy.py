@@ -72,12 +72,13 @@ def at_time(pts: dict, t: float) -> float:
 
 def plot(runs: dict, time_key: str, out: str, title=None,
          levels=None) -> None:
-    """Both panels; ``levels`` maps labels to accuracies drawn as dashed
-    horizontal lines (e.g. the untrained network's)."""
+    """Both panels; ``levels`` maps labels to accuracies drawn as gray
+    horizontal lines, dashed, dotted, ... (e.g. the untrained network's)."""
     fig, (ax_t, ax_e) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=90)
-    for label, level in (levels or {}).items():
-        ax_t.axhline(level, ls='--', lw=1, color='gray')
-        ax_e.axhline(level, ls='--', lw=1, color='gray', label=label)
+    for (label, level), ls in zip((levels or {}).items(),
+                                  ['--', ':', '-.'] * 4):
+        ax_t.axhline(level, ls=ls, lw=1, color='gray')
+        ax_e.axhline(level, ls=ls, lw=1, color='gray', label=label)
     for label, pts in runs.items():
         ax_t.plot(np.asarray(pts['time']) / 60, pts['top1'], 'o-', ms=4,
                   label=label)
