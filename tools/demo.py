@@ -65,6 +65,9 @@ PAIRS = dict(
 )
 
 
+OUTPUTS = ('summary.md', 'summary.json', 'time_vs_accuracy.png')
+
+
 class DemoError(Exception):
     """A one-line error for the user; the demo exits with status 1."""
 
@@ -292,9 +295,19 @@ def on_sigint(signum, frame):
     if Child.proc is None or Child.proc.returncode is not None:
         raise KeyboardInterrupt
     sig = signal.SIGTERM if Child.interrupts == 1 else signal.SIGKILL
-    print(f'\n[demo] Ctrl-C: stopping the training ({sig.name}); Ctrl-C '
-          'again to kill it at once', flush=True)
+    print(f'\n[demo] {signal.Signals(signum).name}: stopping the training '
+          f'({sig.name}); Ctrl-C again to kill it at once', flush=True)
     kill_group(Child.proc.pid, sig)
+
+
+def die_with_parent():
+    """In the child, before it runs: SIGTERM when the demo dies, even by
+    SIGKILL (Linux's PR_SET_PDEATHSIG; elsewhere nothing)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def kill_group(pgid, sig):
@@ -417,7 +430,8 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
     start = time.perf_counter()
     Child.run_dir = run_dir
     Child.proc = subprocess.Popen(cmd, env=env, cwd=ROOT,
-                                  start_new_session=True)
+                                  start_new_session=True,
+                                  preexec_fn=die_with_parent)
     try:
         while True:
             pid, status, usage = os.wait4(Child.proc.pid, os.WNOHANG)
@@ -495,6 +509,11 @@ def run(args):
                or 'A baseline') + ' against the accelerated twin'
         + ('s' if len(plans) > 1 else '') + ' on Fashion-MNIST')
 
+    for plan in plans.values():  # no summary of earlier runs stays
+        for name in OUTPUTS:
+            for out_dir in {plan['out_dir'], work_dir}:
+                if osp.isfile(osp.join(out_dir, name)):
+                    os.remove(osp.join(out_dir, name))
     demo_start = time.perf_counter()
     pairs = {}
     for name, plan in plans.items():
@@ -525,7 +544,10 @@ def run(args):
 
 
 def main(argv=None):
-    signal.signal(signal.SIGINT, on_sigint)
+    # The children run in their own session (a terminal's Ctrl-C reaches only
+    # this process), so every way of stopping the demo must stop them too.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_sigint)
     try:
         args = parse_args(argv)
         run(args)
