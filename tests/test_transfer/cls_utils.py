@@ -12,9 +12,9 @@ REPO = Path(__file__).resolve().parents[2]
 ACCEL = 'configs/accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 UPSTREAM = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 LINEAR = ('configs/benchmarks/classification/fmnist/'
-          'resnet18-tiny_1xb256-linear-steplr-10e_fmnist.py')
+          'resnet18-tiny_1xb256-linear-steplr-6e_fmnist.py')
 MULTI_STAGE = ('configs/benchmarks/classification/fmnist/'
-               'resnet18-tiny_1xb256-multi-stage-linear-steplr-10e_fmnist.py')
+               'resnet18-tiny_1xb256-multi-stage-linear-steplr-6e_fmnist.py')
 # The tiny ResNet-18 of those configs, as MMPretrain's ResNet.
 TINY_RESNET = dict(
     type='ResNet', depth=18, in_channels=1, stem_channels=16,

@@ -11,8 +11,9 @@ CHECKPOINT is a pre-training checkpoint (mmaccel's or MMPretrain's, with its
 ``tools/model_converters/extract_backbone.py``; the tool picks the ``prefix``
 of MMEngine's ``Pretrained`` init from the keys, and stops with one line if
 the weights do not fit the configured backbone (missing or unexpected keys,
-other shapes). The head's ``in_channels`` follow the backbone, so
-``--cfg-options model.backbone.base_channels=64`` is enough to change widths.
+other shapes). The channels of the head (and of a ``ClsBatchNormNeck``)
+follow the backbone, so ``--cfg-options model.backbone.base_channels=64`` is
+enough to change widths.
 
 ``--data-root DIR`` trains and validates on an image folder instead
 (``DIR/train/<class>/*`` and ``DIR/val/<class>/*``, grayscale or RGB, any
@@ -115,24 +116,34 @@ def use_image_folder(cfg: Config, data_root: str) -> None:
 
 
 @torch.no_grad()
-def fit_head_channels(cfg: Config, backbone: torch.nn.Module) -> None:
-    """Set ``model.head.in_channels`` to what backbone and neck give."""
-    neck = MODELS.build(cfg.model.neck) if cfg.model.get('neck') else None
+def fit_channels(cfg: Config, backbone: torch.nn.Module) -> None:
+    """Set the channels of the neck's batch norm (``ClsBatchNormNeck``'s
+    ``input_features``) and of the head (``in_channels``) to what the
+    backbone gives, so that backbone widths change by ``--cfg-options``."""
     in_channels = cfg.model.backbone.get('in_channels', 3)
     backbone.eval()  # ResNet.train() returns None: no chaining
     feats = backbone(torch.zeros(1, in_channels, 64, 64))
-    if neck is not None:
-        feats = neck(feats)
+    necks = cfg.model.get('neck') or []
+    for neck in necks if isinstance(necks, list) else [necks]:
+        if 'input_features' in neck:
+            _fit(neck, 'input_features', feats[-1].flatten(1).shape[1])
+        module = MODELS.build(neck)
+        module.eval()
+        feats = module(feats)
     if isinstance(feats, torch.Tensor):
         feats = (feats, )
     dims = [f.flatten(1).shape[1] for f in feats]
     head = cfg.model.head
-    have = head.get('in_channels')
-    want = dims[-1] if isinstance(have, int) else dims
+    _fit(head, 'in_channels',
+         dims[-1] if isinstance(head.get('in_channels'), int) else dims)
+
+
+def _fit(node: dict, key: str, want) -> None:
+    have = node.get(key)
     if (have if isinstance(have, int) else list(have or [])) != want:
-        print(f'linear.py: model.head.in_channels set to {want} to match '
+        print(f'linear.py: {node.get("type")}.{key} set to {want} to match '
               f'the backbone (config: {have})')
-        head.in_channels = want
+        node[key] = want
 
 
 def configure_probe(cfg: Config, checkpoint: str, data_root=None) -> Config:
@@ -144,7 +155,7 @@ def configure_probe(cfg: Config, checkpoint: str, data_root=None) -> Config:
     backbone_cfg.pop('init_cfg', None)
     backbone = MODELS.build(backbone_cfg)
     check_backbone_keys(backbone, state, checkpoint)
-    fit_head_channels(cfg, backbone)
+    fit_channels(cfg, backbone)
     cfg.model.backbone.init_cfg = dict(
         type='Pretrained', checkpoint=checkpoint, prefix=prefix)
     return cfg

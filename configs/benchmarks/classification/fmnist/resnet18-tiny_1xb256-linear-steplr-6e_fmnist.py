@@ -1,18 +1,28 @@
 # Linear probe of the final features on Fashion-MNIST: the tiny twin of MoCo
 # v2's ImageNet linear benchmark (../imagenet/mocov2_*), for the tiny
 # pre-training configs (configs/mocov2/*tiny*: ResNet-18 of widths
-# 16/32/64/128, one input channel, 32 px). MMPretrain's protocol (frozen
-# backbone, batch norms in eval mode, global pooling, one linear layer; SGD lr
-# 30, no weight decay, steps) on 60,000 training images, batch 256, 10 epochs,
-# top-1 on the 10,000 test images.
+# 16/32/64/128, one input channel, 32 px). The backbone frozen (batch norms in
+# eval mode), global pooling, one linear layer, SGD with momentum 0.9 and no
+# weight decay, steps; 60,000 training images, batch 256, 6 epochs (steps at 4
+# and 5), top-1 on the 10,000 test images.
+#
+# One change to the protocol: the pooled features are standardised by a batch
+# norm without affine (MMPretrain's ClsBatchNormNeck, as in MAE's linear probe
+# and MMSelfSup's multi-head probe) and the lr is 0.1. On the features of a
+# barely trained tiny network (3 epochs of 20,000 images, constant lr), MoCo's
+# lr of 30 on the raw features diverged (losses of 34 to 95, top-1 59.9, 58.2,
+# 54.5); standardised with lr 0.1: losses 0.86 to 0.74, top-1 70.2, 70.5,
+# 71.3. Standardised, the probe does not depend on the scale of the features,
+# which differs between checkpoints.
 #
 #   python tools/benchmarks/linear.py THIS_CONFIG CHECKPOINT
 #
-# Other backbones by --cfg-options (the tool fits the head's in_channels):
+# Other backbones by --cfg-options (the tool fits the neck's and head's
+# channels to the backbone):
 #   model.backbone.depth=34 model.backbone.stem_channels=64
 #   model.backbone.base_channels=64 model.backbone.in_channels=3
 #   train_dataloader.dataset.pipeline.0.scale=64
-#   val_dataloader.dataset.pipeline.0.scale=64 (and test_dataloader)
+#   val_dataloader.dataset.pipeline.0.scale=64
 # The full-width ResNet-18 at 64 px has its own config beside this one.
 _base_ = 'mmpretrain::mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k.py'
 default_scope = 'mmaccel'
@@ -26,6 +36,10 @@ model = dict(
         base_channels=16,
         frozen_stages=4,
         norm_eval=True),
+    neck=[
+        dict(type='GlobalAveragePooling'),
+        dict(type='ClsBatchNormNeck', input_features=128),
+    ],
     head=dict(num_classes=10, in_channels=128))
 # As the pre-training configs: Fashion-MNIST's mean and std, one channel.
 data_preprocessor = dict(
@@ -63,11 +77,12 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
+optim_wrapper = dict(optimizer=dict(lr=0.1))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[6, 8], gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=True, milestones=[4, 5], gamma=0.1)
 ]
-train_cfg = dict(max_epochs=10, val_interval=1)
+train_cfg = dict(max_epochs=6, val_interval=1)
 default_hooks = dict(
     logger=dict(interval=50),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    checkpoint=dict(interval=6, max_keep_ckpts=1))
 randomness = dict(seed=0)
