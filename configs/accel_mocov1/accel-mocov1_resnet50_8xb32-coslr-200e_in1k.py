@@ -1,7 +1,10 @@
 # MoCo v1 with intermediate contrastive losses, paper defaults (see
 # ../accel_mocov2/accel-mocov2_resnet50_8xb32-coslr-200e_in1k.py): one linear
 # projection per exit.
-_base_ = '../mocov1/mocov1_resnet50_8xb32-coslr-200e_in1k.py'
+_base_ = [
+    '../mocov1/mocov1_resnet50_8xb32-coslr-200e_in1k.py',
+    '../_base_/precise_bn_in1k.py'
+]
 default_scope = 'mmaccel'
 custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 
@@ -24,6 +27,9 @@ model = dict(
         num_candidates=2,
         mode='hard'))
 
-custom_hooks = [dict(type='PartialBackpropHook')]
+custom_hooks = [
+    dict(type='PartialBackpropHook'),
+    {{_base_.precise_bn_hook}}  # whole-image BN statistics, each epoch
+]
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)

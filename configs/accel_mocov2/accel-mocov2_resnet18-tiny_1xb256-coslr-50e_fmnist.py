@@ -29,6 +29,10 @@ model = dict(
         num_candidates=2,
         mode='hard'))
 
-custom_hooks = [dict(type='PartialBackpropHook')]
+# precise BN: the backbone's batch-norm statistics re-estimated on whole images
+# after every epoch (PreciseBackboneBNHook, from the data set base)
+custom_hooks = [
+    dict(type='PartialBackpropHook'), {{_base_.precise_bn_hook}}
+]
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)

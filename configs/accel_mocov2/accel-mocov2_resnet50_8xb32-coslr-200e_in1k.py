@@ -1,7 +1,10 @@
 # MoCo v2 with intermediate contrastive losses, paper defaults: ResNet-50, exits
 # after stages 1, 2, 3 and 4 (uniform draws, partial back-propagation), hard crop
 # pair selection after stages 1 and 2 (crops of 3/4, M = 2). 200 epochs, ImageNet.
-_base_ = 'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
+_base_ = [
+    'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py',
+    '../_base_/precise_bn_in1k.py'
+]
 default_scope = 'mmaccel'
 custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 
@@ -27,7 +30,10 @@ model = dict(
         num_candidates=2,
         mode='hard'))
 
-custom_hooks = [dict(type='PartialBackpropHook', exit_probs=None, seed=0)]
+custom_hooks = [
+    dict(type='PartialBackpropHook', exit_probs=None, seed=0),
+    {{_base_.precise_bn_hook}}  # whole-image BN statistics, each epoch
+]
 
 # Stages after the drawn exit get no gradient in a step.
 model_wrapper_cfg = dict(

@@ -42,6 +42,7 @@ custom_hooks = [
         queue_length=1024,
         frozen_layers_cfg=dict(prototypes=234)),
     dict(type='PartialBackpropHook'),
+    {{_base_.precise_bn_hook}},  # whole-image batch-norm statistics
 ]
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)

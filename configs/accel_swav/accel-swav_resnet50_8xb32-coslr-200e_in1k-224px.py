@@ -2,7 +2,10 @@
 # two 224 px views (no multi-crop), exits after stages 1, 2, 3 and 4 (uniform
 # draws, partial back-propagation), each with its own prototypes and queue, hard
 # crop pair selection after stages 1 and 2 (crops of 3/4, M = 2). 200 epochs.
-_base_ = '../swav/swav_resnet50_8xb32-coslr-200e_in1k-224px.py'
+_base_ = [
+    '../swav/swav_resnet50_8xb32-coslr-200e_in1k-224px.py',
+    '../_base_/precise_bn_in1k.py'
+]
 
 model = dict(
     _scope_='mmaccel',
@@ -38,6 +41,7 @@ custom_hooks = [
         queue_length=3840,
         frozen_layers_cfg=dict(prototypes=5005)),
     dict(type='PartialBackpropHook', exit_probs=None, seed=0),
+    {{_base_.precise_bn_hook}},  # whole-image BN statistics, each epoch
 ]
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)

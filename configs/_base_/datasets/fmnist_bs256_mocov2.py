@@ -49,3 +49,25 @@ train_dataloader = dict(
         data_root=data_root,
         split='train',
         pipeline=train_pipeline))
+
+# Whole training images (resized, no augmentation) for PreciseBackboneBNHook,
+# which the accelerated configs add: their batch-norm statistics come from
+# cropped maps in training and are re-estimated on these before every
+# evaluation and checkpoint.
+whole_image_loader = dict(
+    batch_size=256,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        indices=4096,
+        pipeline=[
+            dict(type='Resize', scale=32, backend='pillow'),
+            dict(type='PackInputs')
+        ]))
+precise_bn_hook = dict(
+    type='PreciseBackboneBNHook', dataloader=whole_image_loader,
+    num_images=4096)

@@ -1,10 +1,11 @@
-# Evaluation during the quality runs at 64 px, every 2 epochs: weighted kNN top-1 (k = 200,
-# T = 0.07) of the last stage (and of every exit of an accelerated backbone) with
-# a bank of the first 5,000 training images and the first 5,000 test images as
-# queries, after the backbone's batch-norm statistics were re-estimated on 4,096
-# whole training images (PreciseBackboneBNHook; the accuracy with the statistics
-# from training is reported too, as knn_top1_raw), and a linear probe fitted on
-# the bank's features (linear_top1). Both models get the same protocol. Configs beside this file put these hooks into their custom_hooks.
+# Evaluation during the quality runs at 64 px, every epoch: weighted kNN
+# top-1 (k = 200, T = 0.07) of the last stage (and of every exit of an
+# accelerated backbone) with a bank of the first 5,000 training images and the
+# first 5,000 test images as queries, and a linear probe fitted on the bank's
+# features (linear_top1). Before each evaluation, PreciseBackboneBNHook
+# re-estimates the backbone's batch-norm statistics on 4,096 whole training
+# images (precise_bn_each_epoch), on both models (the accuracy with the statistics from
+# training is reported as knn_top1_raw): both models get the same protocol.
 _whole = [dict(type='Resize', scale=64, backend='pillow'), dict(type='PackInputs')]
 _loader = dict(
     batch_size=500,
@@ -15,9 +16,11 @@ _bank = dict(
     _loader,
     dataset=dict(type='LocalFashionMNIST', data_root='data/fashion-mnist',
                  split='train', indices=5000, pipeline=_whole))
-precise_bn_hook = dict(
-    type='PreciseBackboneBNHook', dataloader=_bank, num_images=4096,
-    interval=2)
+precise_bn_each_epoch = dict(
+    type='PreciseBackboneBNHook',
+    dataloader=_bank,
+    num_images=4096,
+    interval=1)
 knn_eval_hook = dict(
     type='KNNEvalHook',
     train_dataloader=_bank,
@@ -26,7 +29,7 @@ knn_eval_hook = dict(
         dataset=dict(type='LocalFashionMNIST', data_root='data/fashion-mnist',
                      split='test', indices=5000, pipeline=_whole)),
     num_classes=10,
-    interval=2,
+    interval=1,
     k=200,
     temperature=0.07,
     eval_at_start=True,

@@ -1,8 +1,8 @@
-# Accelerated MoCo v2 on Fashion-MNIST at 64 px, full-width ResNet-18: its
-# baseline twin ../mocov2/mocov2_resnet18_1xb64-coslr-8e_fmnist-64px.py plus the
+# Accelerated MoCo v2 on Fashion-MNIST at 64 px, half-width ResNet-18: its
+# baseline twin ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py plus the
 # paper's defaults: exits after every stage drawn uniformly, hard pairs of crops
 # of 3/4 after stages 1 and 2 (16 x 16 and 8 x 8 maps here), M = 2.
-_base_ = '../mocov2/mocov2_resnet18_1xb64-coslr-8e_fmnist-64px.py'
+_base_ = '../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py'
 
 model = dict(
     type='AccelMoCo',
@@ -10,10 +10,10 @@ model = dict(
     neck=dict(
         _delete_=True,
         type='IntermediateContrastiveNeck',
-        in_channels=[64, 128, 256, 512],
+        in_channels=[32, 64, 128, 256],
         head=dict(
             type='MoCoV2Neck',
-            hid_channels=512,
+            hid_channels=256,
             out_channels=128,
             with_avg_pool=True)),
     selector=dict(
@@ -23,6 +23,10 @@ model = dict(
         num_candidates=2,
         mode='hard'))
 
-custom_hooks = [dict(type='PartialBackpropHook')]
+# precise BN: the backbone's batch-norm statistics re-estimated on whole images
+# after every epoch (PreciseBackboneBNHook, from the data set base)
+custom_hooks = [
+    dict(type='PartialBackpropHook'), {{_base_.precise_bn_hook}}
+]
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)

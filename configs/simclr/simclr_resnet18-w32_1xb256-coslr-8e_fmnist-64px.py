@@ -1,10 +1,10 @@
 # SimCLR (upstream MMPretrain) on Fashion-MNIST at 64 px with a full-width
 # ResNet-18 (standard stem, one input channel): the SimCLR baseline of the
 # quality evidence, in the regime of
-# ../mocov2/mocov2_resnet18_1xb64-coslr-8e_fmnist-64px.py (same views, data,
+# ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py (same views, data,
 # batch 64 and 8 epochs). LARS as upstream with lr = 0.3 x 64 / 256.
 _base_ = [
-    '../_base_/datasets/fmnist-64px_bs64_mocov2.py',
+    '../_base_/datasets/fmnist-64px_bs256_mocov2.py',
     'mmpretrain::_base_/schedules/imagenet_lars_coslr_200e.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
@@ -17,12 +17,14 @@ model = dict(
         type='ResNet',
         depth=18,
         in_channels=1,
+        stem_channels=32,
+        base_channels=32,
         norm_cfg=dict(type='BN'),
         zero_init_residual=True),
     neck=dict(
         type='NonLinearNeck',
-        in_channels=512,
-        hid_channels=512,
+        in_channels=256,
+        hid_channels=256,
         out_channels=128,
         num_layers=2,
         with_avg_pool=True,
@@ -34,7 +36,7 @@ model = dict(
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='LARS', lr=0.075, momentum=0.9, weight_decay=1e-6),
+    optimizer=dict(type='LARS', lr=0.3, momentum=0.9, weight_decay=1e-6),
     paramwise_cfg=dict(
         custom_keys={
             'bn': dict(decay_mult=0, lars_exclude=True),
@@ -47,6 +49,6 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8)
 randomness = dict(seed=0)
 default_hooks = dict(
-    logger=dict(interval=20),
+    logger=dict(interval=10),
     checkpoint=dict(interval=1, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=64)
+auto_scale_lr = dict(base_batch_size=256)

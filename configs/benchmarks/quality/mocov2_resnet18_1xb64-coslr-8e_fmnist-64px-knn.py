@@ -1,6 +1,0 @@
-# Baseline MoCo v2 of the quality evidence, with precise BN and kNN every epoch.
-_base_ = [
-    '../../mocov2/mocov2_resnet18_1xb64-coslr-8e_fmnist-64px.py',
-    'knn_fmnist-64px.py',
-]
-custom_hooks = [{{_base_.precise_bn_hook}}, {{_base_.knn_eval_hook}}]

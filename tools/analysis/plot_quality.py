@@ -1,0 +1,137 @@
+"""Figures and tables of the quality evidence from docs/results/quality.json.
+
+    python tools/analysis/plot_quality.py --method mocov2 \
+        --settings baseline accel-uniform accel-ramp accel-deep pbp-only \
+        --out docs/img/quality_mocov2.png [--time-key curve_cpu]
+
+For every setting (runs of several seeds are averaged point by point; the
+spread is the min..max over seeds) it draws kNN top-1 against training time
+and against epochs (the paper's Figure 3), and prints a markdown table: final
+kNN (mean, min..max, seeds), linear probe, kNN without precise BN, time per
+run, speed-up per run over the baseline, kNN at the baseline's final time,
+the time to reach the baseline's final kNN (interpolated between
+evaluations) as a share of the baseline's time, and the gap at equal epochs.
+"""
+import argparse
+import json
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def load(path, method):
+    with open(path) as f:
+        runs = [r for r in json.load(f)['runs'] if r['method'] == method]
+    by_setting = {}
+    for r in runs:
+        by_setting.setdefault(r['setting'], []).append(r)
+    return by_setting
+
+
+def mean_curve(runs, key):
+    """Point-by-point mean over seeds of [epoch, time, value] curves (the
+    evaluations happen at the same epochs in every run)."""
+    curves = [np.asarray(r[key], dtype=float) for r in runs if r.get(key)]
+    n = min(len(c) for c in curves)
+    stack = np.stack([c[:n] for c in curves])
+    return stack.mean(0), stack[:, :, 2].min(0), stack[:, :, 2].max(0)
+
+
+def value_at(curve, t):
+    """Accuracy at time t, linear between evaluations (None past the end)."""
+    if t > curve[-1, 1] + 1e-9:
+        return None
+    return float(np.interp(t, curve[:, 1], curve[:, 2]))
+
+
+def time_to_reach(curve, target):
+    """First time the curve reaches target (linear between evaluations)."""
+    for (e0, t0, v0), (e1, t1, v1) in zip(curve[:-1], curve[1:]):
+        if v0 >= target:
+            return t0
+        if v1 >= target:
+            return t0 + (target - v0) / (v1 - v0) * (t1 - t0)
+    return None
+
+
+def table(data, settings, key):
+    base, _, _ = mean_curve(data['baseline'], key)
+    base_final, base_time = base[-1, 2], base[-1, 1]
+    rows = ['| setting | seeds | kNN final (min..max) | linear | kNN, no precise BN '
+            '| time (s) | speed-up | kNN at baseline\'s final time | time to '
+            'baseline\'s final kNN | gap at equal epochs |',
+            '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    for s in settings:
+        runs = data.get(s)
+        if not runs:
+            continue
+        c, lo, hi = mean_curve(runs, key)
+        lin = [r['linear_top1'] for r in runs if r.get('linear_top1') is not None]
+        raw = [r['knn_final_raw'] for r in runs if r.get('knn_final_raw') is not None]
+        at_base = value_at(c, base_time)
+        reach = time_to_reach(c, base_final)
+        epochs = {e: v for e, _, v in c}
+        gaps = [epochs[e] - v for e, _, v in base if e in epochs and e > 0]
+        rows.append(
+            f'| {s} | {len(runs)} | {c[-1, 2]:.2f} ({lo[-1]:.2f}..{hi[-1]:.2f}) '
+            f'| {np.mean(lin):.2f} | {np.mean(raw) if raw else float("nan"):.2f} '
+            f'| {c[-1, 1]:.0f} | {base_time / c[-1, 1]:.2f}x '
+            f'| {"%.2f" % at_base if at_base is not None else "(ended before)"} '
+            f'| {"%.0f s = %.2f" % (reach, reach / base_time) if reach is not None else "not reached"} '
+            f'| {min(gaps):+.2f}..{max(gaps):+.2f} |')
+    return '\n'.join(rows)
+
+
+def plot(data, settings, key, out, title):
+    fig, (ax_t, ax_e) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for s in settings:
+        runs = data.get(s)
+        if not runs:
+            continue
+        c, lo, hi = mean_curve(runs, key)
+        label = f'{s} ({len(runs)} seed{"s" * (len(runs) > 1)})'
+        for ax, x in ((ax_t, c[:, 1] / 60), (ax_e, c[:, 0])):
+            line, = ax.plot(x, c[:, 2], marker='o', label=label)
+            if len(runs) > 1:
+                ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15)
+    init = np.mean([r['knn_random_init'] for rs in data.values() for r in rs
+                    if r.get('knn_random_init') is not None])
+    for ax in (ax_t, ax_e):
+        ax.axhline(init, color='gray', ls=':', label='random init (mean)')
+        ax.set_ylabel('kNN top-1 (%)')
+        ax.grid(alpha=0.3)
+    ax_t.set_xlabel('CPU time of the training process (min)'
+                    if key == 'curve_cpu' else 'wall-clock training time (min)')
+    ax_e.set_xlabel('epoch')
+    ax_e.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--results', default='docs/results/quality.json')
+    p.add_argument('--method', required=True)
+    p.add_argument('--settings', nargs='+', required=True,
+                   help='settings to show; "baseline" must be among them')
+    p.add_argument('--time-key', default='curve_cpu',
+                   choices=['curve', 'curve_cpu'])
+    p.add_argument('--title', default=None)
+    p.add_argument('--out', required=True)
+    args = p.parse_args()
+    data = load(args.results, args.method)
+    if 'baseline' not in data:
+        raise SystemExit(f'error: no baseline run of {args.method} in '
+                         f'{args.results}')
+    plot(data, args.settings, args.time_key, args.out,
+         args.title or f'{args.method}: kNN top-1 (Fashion-MNIST, 64 px)')
+    print(table(data, args.settings, args.time_key))
+    print(f'\nfigure: {args.out}')
+
+
+if __name__ == '__main__':
+    main()
