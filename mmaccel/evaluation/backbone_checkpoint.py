@@ -1,4 +1,4 @@
-"""Backbone weights out of a checkpoint: a training checkpoint or an exported one.
+"""Backbone weights out of a training checkpoint or an exported backbone.
 
 A training checkpoint of mmaccel or MMPretrain holds the whole self-supervised
 model: the query encoder's ``backbone.*`` (what transfer uses), MoCo's momentum
@@ -62,9 +62,9 @@ def read_state_dict(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
             break
     state = {k: v for k, v in ckpt.items() if isinstance(v, torch.Tensor)}
     if not state:
-        raise CheckpointError(
-            f'{path}: not a checkpoint: no state_dict and no tensors (top-level '
-            f'keys: {", ".join(map(str, list(ckpt)[:5])) or "none"})')
+        tops = ', '.join(map(str, list(ckpt)[:5])) or 'none'
+        raise CheckpointError(f'{path}: not a checkpoint: no state_dict and '
+                              f'no tensors (top-level keys: {tops})')
     return state, meta
 
 

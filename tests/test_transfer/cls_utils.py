@@ -9,7 +9,8 @@ from mmengine.registry import DefaultScope
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
-ACCEL = 'configs/accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
+ACCEL = ('configs/accel_mocov2/'
+         'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
 UPSTREAM = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 LINEAR = ('configs/benchmarks/classification/fmnist/'
           'resnet18-tiny_1xb256-linear-steplr-6e_fmnist.py')

@@ -9,7 +9,8 @@ from cls_utils import (ACCEL, UPSTREAM, cached_checkpoint,
                        fashion_mnist_images, tool, write_png)
 
 knn_tool = tool('tools/benchmarks/knn.py')
-KNN_CONFIG = 'configs/benchmarks/mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py'
+KNN_CONFIG = ('configs/benchmarks/'
+              'mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py')
 STAGES = ['stage1', 'stage2', 'stage3', 'stage4']
 
 
@@ -126,11 +127,12 @@ def test_bad_settings_give_one_line(checkpoints, tmp_path, capsys, extra,
 
 
 def test_config_without_knn_data_asks_for_a_data_root(checkpoints, tmp_path,
-                                                      capsys, tmp_path_factory):
+                                                      capsys):
     # an ImageNet pre-training config with a matching (random) ResNet-18
     config = tmp_path / 'in1k.py'
     config.write_text(
-        "_base_ = 'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'\n"
+        "_base_ = 'mmpretrain::mocov2/"
+        "mocov2_resnet50_8xb32-coslr-200e_in1k.py'\n"
         "model = dict(backbone=dict(depth=18, in_channels=1, "
         "stem_channels=16, base_channels=16))\n")
     with pytest.raises(SystemExit):

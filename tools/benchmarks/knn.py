@@ -47,7 +47,7 @@ from torch import nn
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
 from mmaccel.datasets import DatasetNotFoundError
-from mmaccel.evaluation import extract_features, knn_top1
+from mmaccel.evaluation import extract_features, knn_top1, precise_bn
 from mmaccel.evaluation.backbone_checkpoint import (CheckpointError,
                                                     check_backbone_keys,
                                                     probe_work_dir,
@@ -281,7 +281,6 @@ def evaluate(args) -> dict:
 
     used_bn = None
     if args.precise_bn:
-        from mmaccel.evaluation.precise_bn import precise_bn
         print(f'precise BN: re-estimating on {args.precise_bn} bank images')
         used_bn = precise_bn(
             encoder.backbone,

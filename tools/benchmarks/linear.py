@@ -1,4 +1,4 @@
-"""Linear probes of a frozen pre-trained backbone (final features, or every stage).
+"""Linear probes of a frozen pre-trained backbone: final features, every stage.
 
     python tools/benchmarks/linear.py CONFIG CHECKPOINT [--data-root DIR]
         [--work-dir DIR] [--cfg-options ...] [--launcher pytorch]
@@ -37,6 +37,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
+from mmaccel.datasets import DatasetNotFoundError
 from mmaccel.evaluation.backbone_checkpoint import (CheckpointError,
                                                     check_backbone_keys,
                                                     probe_work_dir,
@@ -192,10 +193,10 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         runner = build_runner(args)
-    except (CheckpointError, ImageFolderError) as e:
+        runner.train()
+    except (CheckpointError, ImageFolderError, DatasetNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
-    runner.train()
 
 
 if __name__ == '__main__':
