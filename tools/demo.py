@@ -399,8 +399,9 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
     if osp.isfile(marker_path):
         with open(marker_path) as f:
             marker = json.load(f)
+    same = dict(command=comparable(cmd), threads=ctx.threads)
     if (marker and not args.fresh and marker.get('status') == 'done'
-            and marker.get('command') == comparable(cmd)):
+            and all(marker.get(k) == v for k, v in same.items())):
         print(f'[demo] {ctx.label}: reusing the finished run in {run_dir} '
               '(same settings; --fresh trains it again)', flush=True)
         Child.finished.append(run_dir)
@@ -409,12 +410,15 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
         if marker is None:
             raise DemoError(f'{run_dir} exists and was not written by the '
                             'demo; choose another --work-dir')
+        status = marker.get('status')
+        why = (f'was {status}' if status != 'done' else
+               'is trained again: --fresh' if args.fresh else
+               'had other settings')
         print(f'[demo] {ctx.label}: starting over in {run_dir} (the earlier '
-              f'run there was {marker.get("status")}, or had other '
-              'settings)', flush=True)
+              f'run there {why})', flush=True)
         shutil.rmtree(run_dir)
     os.makedirs(run_dir, exist_ok=True)
-    marker = dict(status='running', command=comparable(cmd), config=cfg_path)
+    marker = dict(same, status='running', config=cfg_path)
     write_json(marker_path, marker)
 
     env = dict(os.environ)
