@@ -8,9 +8,10 @@ For every setting (runs of several seeds are averaged point by point; the
 spread is the min..max over seeds) it draws kNN top-1 against training time
 and against epochs (the paper's Figure 3), and prints a markdown table: final
 kNN (mean, min..max, seeds), linear probe, kNN without precise BN, time per
-run, speed-up per run over the baseline, kNN at the baseline's final time,
-the time to reach the baseline's final kNN (interpolated between
-evaluations) as a share of the baseline's time, and the gap at equal epochs.
+run, speed-up per run over the baseline, the gap at equal (final) epochs, the
+baseline's kNN at the time the run ended (equal time), and the time to reach
+the baseline's final kNN (interpolated between evaluations) as a share of the
+baseline's time.
 """
 import argparse
 import json
@@ -60,28 +61,31 @@ def time_to_reach(curve, target):
 def table(data, settings, key):
     base, _, _ = mean_curve(data['baseline'], key)
     base_final, base_time = base[-1, 2], base[-1, 1]
-    rows = ['| setting | seeds | kNN final (min..max) | linear | kNN, no precise BN '
-            '| time (s) | speed-up | kNN at baseline\'s final time | time to '
-            'baseline\'s final kNN | gap at equal epochs |',
+    rows = ['| setting | seeds | kNN final (min..max) | vs baseline, equal '
+            'epochs | linear probe | kNN without precise BN | training time (s) '
+            '| speed-up | baseline kNN at this run\'s end time | time to the '
+            'baseline\'s final kNN |',
             '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     for s in settings:
         runs = data.get(s)
         if not runs:
             continue
         c, lo, hi = mean_curve(runs, key)
-        lin = [r['linear_top1'] for r in runs if r.get('linear_top1') is not None]
-        raw = [r['knn_final_raw'] for r in runs if r.get('knn_final_raw') is not None]
-        at_base = value_at(c, base_time)
+        lin = [r['linear_top1'] for r in runs
+               if r.get('linear_top1') is not None]
+        raw = [r['knn_final_raw'] for r in runs
+               if r.get('knn_final_raw') is not None]
+        base_then = value_at(base, c[-1, 1])
         reach = time_to_reach(c, base_final)
-        epochs = {e: v for e, _, v in c}
-        gaps = [epochs[e] - v for e, _, v in base if e in epochs and e > 0]
+        reach = ('%.0f s = %.2f of the baseline\'s' % (reach, reach / base_time)
+                 if reach is not None else 'not reached')
         rows.append(
             f'| {s} | {len(runs)} | {c[-1, 2]:.2f} ({lo[-1]:.2f}..{hi[-1]:.2f}) '
-            f'| {np.mean(lin):.2f} | {np.mean(raw) if raw else float("nan"):.2f} '
+            f'| {c[-1, 2] - base_final:+.2f} | {np.mean(lin):.2f} '
+            f'| {np.mean(raw) if raw else float("nan"):.2f} '
             f'| {c[-1, 1]:.0f} | {base_time / c[-1, 1]:.2f}x '
-            f'| {"%.2f" % at_base if at_base is not None else "(ended before)"} '
-            f'| {"%.0f s = %.2f" % (reach, reach / base_time) if reach is not None else "not reached"} '
-            f'| {min(gaps):+.2f}..{max(gaps):+.2f} |')
+            f'| {"%.2f" % base_then if base_then is not None else "-"} '
+            f'| {reach} |')
     return '\n'.join(rows)
 
 
