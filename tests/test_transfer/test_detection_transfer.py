@@ -158,3 +158,37 @@ def test_frozen_configs_freeze_backbone_and_shared_head():
     assert (r18.backbone.depth, r18.roi_head.shared_head.depth) == (18, 18)
     assert r18.backbone.frozen_stages == -1
     assert not r18.roi_head.shared_head.get('frozen', False)
+
+
+def test_shared_head_freezes_and_norm_evals_every_batch_norm():
+    from mmdet.models.roi_heads.shared_heads import ResLayer
+    from mmengine.model import revert_sync_batchnorm
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    from mmaccel.models.transfer import ResLayerExtraNorm
+    sync = dict(type='SyncBN', requires_grad=True)
+
+    def bns(module):
+        return [m for m in module.modules() if isinstance(m, _BatchNorm)]
+
+    # Without distribution MMEngine turns SyncBN into _BatchNormXd, which
+    # MMDetection's ResLayer.train() misses under norm_eval; ours does not.
+    upstream = revert_sync_batchnorm(ResLayer(18, norm_cfg=sync))
+    upstream.train()
+    assert all(m.training for m in bns(upstream))
+    head = revert_sync_batchnorm(ResLayerExtraNorm(18, norm_cfg=sync))
+    head.train()
+    # Two blocks of two, the downsample, the extra norm.
+    assert len(bns(head)) == 6 and not any(m.training for m in bns(head))
+
+    frozen = revert_sync_batchnorm(
+        ResLayerExtraNorm(18, norm_cfg=sync, norm_eval=False, frozen=True))
+    frozen.train()
+    assert not any(m.training for m in frozen.layer4.modules())
+    assert frozen.norm.training
+    assert not any(p.requires_grad for p in frozen.layer4.parameters())
+    assert all(p.requires_grad for p in frozen.norm.parameters())
+    out = frozen(torch.randn(2, 256, 7, 7))
+    assert out.shape == (2, 512, 4, 4)  # stage 4 of a ResNet-18, stride 2
+    with pytest.raises(ValueError, match='depth=20 is not a ResNet depth'):
+        ResLayerExtraNorm(20)
