@@ -129,8 +129,8 @@ def check_backbone_keys(backbone: torch.nn.Module,
             'the model)')
     if problems:
         hint = ''
-        if any(k.endswith('conv1.weight') or k.startswith('stem.')
-               for k in shapes):
+        if any(k == 'conv1.weight' or k.startswith('stem.0.')
+               for k in shapes):  # the first convolution
             hint = ('; set the input channels with --cfg-options '
                     'model.backbone.in_channels=N, or convert the file with '
                     'tools/model_converters/extract_backbone.py --in-channels')

@@ -27,7 +27,9 @@ def checkpoints(tmp_path_factory):
     raw = cached_checkpoint(ACCEL, tmp_path_factory)
     exported = str(tmp_path_factory.mktemp('export') / 'backbone.pth')
     extract_tool.main([raw, exported])
-    return dict(raw=raw, exported=exported)
+    rgb = exported.replace('backbone.pth', 'backbone_rgb.pth')
+    extract_tool.main([raw, rgb, '--in-channels', '3'])
+    return dict(raw=raw, exported=exported, rgb=rgb)
 
 
 def run_probe(config, checkpoint, work_dir, *extra):
@@ -139,19 +141,29 @@ def test_neck_and_head_channels_follow_the_backbone_options():
             assert cfg.model.neck[1].input_features == 64
 
 
-def test_weights_that_do_not_fit_give_one_line(checkpoints, tmp_path, capsys):
+@pytest.mark.parametrize('kind,options,message', [
+    ('exported', ['model.backbone.base_channels=8'],
+     '{}: backbone weights do not fit the configured ResNet: 6 missing '
+     '(layer1.0.downsample.0.weight, layer1.0.downsample.1.weight, '
+     'layer1.0.downsample.1.bias and 3 more); 95 of another shape '
+     '(layer1.0.conv1.weight: (16, 16, 3, 3) in the file, (8, 16, 3, 3) in '
+     'the model)\n'),
+    ('rgb', [], '{}: backbone weights do not fit the configured ResNet: 1 of '
+     'another shape (conv1.weight: (16, 3, 7, 7) in the file, (16, 1, 7, 7) '
+     'in the model); set the input channels'),
+    ('rgb', ['model.backbone.in_channels=3'],
+     'Fashion-MNIST is grayscale and model.backbone.in_channels=3'),
+])
+def test_settings_that_do_not_fit_give_one_line(checkpoints, tmp_path, capsys,
+                                                 kind, options, message):
     with pytest.raises(SystemExit) as exit_info:
-        linear_tool.main([
-            LINEAR, checkpoints['exported'], '--work-dir', str(tmp_path),
-            '--cfg-options', 'model.backbone.base_channels=8'
-        ])
+        linear_tool.main([LINEAR, checkpoints[kind], '--work-dir',
+                          str(tmp_path)] + ['--cfg-options', *options] *
+                         bool(options))
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert err.count('\n') == 1
-    assert err.startswith(f'error: {checkpoints["exported"]}: backbone '
-                          'weights do not fit the configured ResNet')
-    assert 'of another shape (layer1.0.conv1.weight: (16, 16, 3, 3) in the ' \
-        'file, (8, 16, 3, 3) in the model)' in err
+    assert err.startswith('error: ' + message.format(checkpoints[kind]))
 
 
 def test_multi_stage_pooling_sizes_of_mmselfsup():

@@ -147,10 +147,24 @@ def _fit(node: dict, key: str, want) -> None:
         node[key] = want
 
 
+class ProbeError(ValueError):
+    """A setting the tool cannot work with (one-line message)."""
+
+
 def configure_probe(cfg: Config, checkpoint: str, data_root=None) -> Config:
     """Data, pre-trained weights and head channels of a probe config."""
     if data_root is not None:
         use_image_folder(cfg, data_root)
+    else:
+        data = cfg.train_dataloader.dataset.get('type')
+        in_channels = cfg.model.backbone.get('in_channels', 3)
+        if str(data).split('.')[-1] in ('LocalFashionMNIST', 'FashionMNIST') \
+                and in_channels != 1:
+            raise ProbeError(
+                f'Fashion-MNIST is grayscale and model.backbone.in_channels='
+                f'{in_channels}; use a one-channel backbone (the checkpoint '
+                'as trained on Fashion-MNIST), or --data-root DIR (images '
+                "are loaded with the backbone's channels)")
     state, prefix = read_backbone(checkpoint)
     backbone_cfg = copy.deepcopy(cfg.model.backbone)
     backbone_cfg.pop('init_cfg', None)
@@ -194,7 +208,8 @@ def main(argv=None):
     try:
         runner = build_runner(args)
         runner.train()
-    except (CheckpointError, ImageFolderError, DatasetNotFoundError) as e:
+    except (CheckpointError, ImageFolderError, ProbeError,
+            DatasetNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
 

@@ -20,9 +20,10 @@
 # Other backbones by --cfg-options (the tool fits the neck's and head's
 # channels to the backbone):
 #   model.backbone.depth=34 model.backbone.stem_channels=64
-#   model.backbone.base_channels=64 model.backbone.in_channels=3
+#   model.backbone.base_channels=64 model.backbone.deep_stem=True
 #   train_dataloader.dataset.pipeline.0.scale=64
 #   val_dataloader.dataset.pipeline.0.scale=64
+# (model.backbone.in_channels=3 with --data-root: Fashion-MNIST is gray.)
 # The full-width ResNet-18 at 64 px has its own config beside this one.
 _base_ = 'mmpretrain::mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k.py'
 default_scope = 'mmaccel'
