@@ -1,9 +1,12 @@
 """tools/benchmarks/summarize.py (the summary of run_all.sh): metrics read
 from what each tool writes, a failed run listed as failed, markdown and json
-agree."""
+agree; run_all.sh's option checks."""
 import json
+import subprocess
 
-from voc_utils import tool
+import pytest
+
+from voc_utils import REPO, tool
 
 summarize = tool('tools/benchmarks/summarize.py')
 
@@ -68,3 +71,30 @@ def test_summary_of_every_kind(tmp_path):
     assert '| det | AP50 | 70.50 | det setting | 2.0 min |' in table
     assert '| fcn | - | failed | seg setting | 0.1 min |' in table
     assert len(table) == 2 + len(rows)
+
+
+@pytest.mark.parametrize('argv,message', [
+    (['--only', 'knn detection'],
+     "--only: unknown evaluation 'detection'; allowed: knn linear stages"),
+    (['--seg-decoders', 'deeplab'], "--seg-decoders: unknown decoder 'deeplab'"),
+    (['--det-iters', '0'], "take positive integers, got '0'"),
+    (['--bogus', '1'], 'unknown option --bogus'),
+    (['--batch'], '--batch needs a value'),
+])
+def test_run_all_rejects_bad_options(tmp_path, argv, message):
+    ckpt = tmp_path / 'ckpt.pth'
+    ckpt.write_bytes(b'')
+    out = subprocess.run(['bash', 'tools/benchmarks/run_all.sh', str(ckpt),
+                          *argv], capture_output=True, text=True)
+    assert out.returncode == 2 and message in out.stderr
+    # It stopped before making its (default) work dir.
+    assert not (REPO / 'work_dirs/benchmarks/run_all' /
+                f'{tmp_path.name}_ckpt').exists()
+
+
+def test_run_all_names_a_missing_checkpoint(tmp_path):
+    out = subprocess.run(['bash', 'tools/benchmarks/run_all.sh',
+                          str(tmp_path / 'nope.pth')],
+                         capture_output=True, text=True)
+    assert out.returncode == 1
+    assert out.stderr.strip() == f'error: {tmp_path}/nope.pth: no such checkpoint'

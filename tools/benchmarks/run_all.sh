@@ -23,8 +23,8 @@
 # Options (defaults: the full-width ResNet-18 64 px regime, the mini configs' sizes):
 #   --work-dir DIR       default work_dirs/benchmarks/run_all/<checkpoint folder>_<name>
 #   --only "LIST"        evaluations to run, from: knn linear stages det det-frozen seg seg-frozen
-#   --config CFG         pre-training config for kNN
-#                        (configs/mocov2/mocov2_resnet18_1xb64-coslr-8e_fmnist-64px.py)
+#   --config CFG         config whose backbone and data kNN uses (default: the
+#                        linear config: full-width ResNet-18, Fashion-MNIST at 64 px)
 #   --knn-args "ARGS"    extra knn.py arguments, e.g. "--bank-size 10000 --precise-bn 4000"
 #   --linear-config CFG  (configs/benchmarks/classification/fmnist/resnet18_1xb256-linear-steplr-6e_fmnist-64px.py)
 #   --stages-config CFG  (configs/benchmarks/classification/fmnist/resnet18_1xb256-multi-stage-linear-steplr-6e_fmnist-64px.py)
@@ -53,7 +53,7 @@ export PYTHON PYTHONPATH="$ROOT:${PYTHONPATH:-}"
 
 WORK_DIR=""
 ONLY="knn linear stages det det-frozen seg seg-frozen"
-CONFIG=configs/mocov2/mocov2_resnet18_1xb64-coslr-8e_fmnist-64px.py
+CONFIG=""
 KNN_ARGS=""
 LINEAR_CONFIG=configs/benchmarks/classification/fmnist/resnet18_1xb256-linear-steplr-6e_fmnist-64px.py
 STAGES_CONFIG=configs/benchmarks/classification/fmnist/resnet18_1xb256-multi-stage-linear-steplr-6e_fmnist-64px.py
@@ -90,6 +90,7 @@ while [ $# -gt 0 ]; do
   esac
   shift 2
 done
+CONFIG=${CONFIG:-$LINEAR_CONFIG}
 for e in $ONLY; do
   case "$e" in knn|linear|stages|det|det-frozen|seg|seg-frozen) ;;
     *) echo "error: --only: unknown evaluation '$e'; allowed: knn linear stages det det-frozen seg seg-frozen" >&2; exit 2 ;;
