@@ -45,26 +45,30 @@ from demo_summary import (EXIT_KEY, ROLES, compare, knn_at,  # noqa: E402
                           machine, minutes, model_summary, write_json,
                           write_summary)
 
-# The demo's defaults, all in this one place.
+# The demo's defaults, all in this one place: the quality regime's pair
+# (docs/benchmarks.md), sized for about 15 minutes on 2 cores after set-up.
 DEFAULTS = dict(
     methods='mocov2',
-    epochs=8,
-    subset=10000,  # training images (the first N of the 60,000)
+    epochs=6,
+    subset=20000,  # training images (the first N of the 60,000)
     gpus=1,
     threads=None,  # None: OMP_NUM_THREADS, else the cores / processes
-    log_interval=20,
+    log_interval=10,
     knn_images=None,  # None: the configs' kNN bank and queries (5,000 each)
     work_dir='work_dirs/demo',
 )
-# method: (name, baseline config, accelerated config)
+# The accelerated MoCo v2's exit schedule: '' (uniform, the paper's),
+# '_sched-ramp' or '_sched-deep' (configs/benchmarks/quality/).
+MOCOV2_SCHEDULE = ''
 _CFG = ('configs/benchmarks/quality/'
-        '{}_resnet18_1xb64-coslr-8e_fmnist-64px-knn.py')
+        '{}_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn{}.py')
+# method: (name, baseline config, accelerated config)
 PAIRS = dict(
-    mocov2=('MoCo v2', _CFG.format('mocov2'), _CFG.format('accel-mocov2')),
-    simclr=('SimCLR', _CFG.format('simclr'), _CFG.format('accel-simclr')),
+    mocov2=('MoCo v2', _CFG.format('mocov2', ''),
+            _CFG.format('accel-mocov2', MOCOV2_SCHEDULE)),
+    simclr=('SimCLR', _CFG.format('simclr', ''),
+            _CFG.format('accel-simclr', '')),
 )
-
-
 OUTPUTS = ('summary.md', 'summary.json', 'time_vs_accuracy.png')
 
 
@@ -243,9 +247,10 @@ def load_run_config(path, args, role):
     return rescope_config(cfg), opts
 
 
-def check_datasets(cfg, built):
+def check_datasets(cfg, built, gpus):
     """Build every data set the run reads, so that a missing one stops the
-    demo before any training, with the data set's one-line message."""
+    demo before any training, with the data set's one-line message, and
+    check that the training set fills a batch."""
     from mmengine.registry import init_default_scope
 
     from mmaccel.datasets import DatasetNotFoundError
@@ -267,6 +272,12 @@ def check_datasets(cfg, built):
             msg = str(e).strip().splitlines()[0] if str(e).strip() else ''
             raise DemoError(f'{cfg.filename}: {path} cannot be built: '
                             f'{type(e).__name__}: {msg}') from None
+    train = cfg.train_dataloader
+    size = built[repr(cfg._cfg_dict.to_dict()['train_dataloader']['dataset'])]
+    if train.get('drop_last', False) and size < train.batch_size * gpus:
+        raise DemoError(f'--subset {size}: fewer training images than one '
+                        f'batch ({train.batch_size} x {gpus} processes); '
+                        f'use at least {train.batch_size * gpus}')
 
 
 def check_work_dir(work_dir):
@@ -492,8 +503,16 @@ def run(args):
         plan = dict(out_dir=out_dir)
         for role, path in zip(ROLES, (base_cfg, accel_cfg)):
             cfg, opts = load_run_config(path, args, role)
-            check_datasets(cfg, built)
+            check_datasets(cfg, built, args.gpus)
             plan[role] = (path, opts, cfg)
+        bn = [bool(hooks_of(plan[r][2], 'PreciseBackboneBNHook'))
+              for r in ROLES]
+        if bn[0] != bn[1]:
+            print('[demo] warning: only the '
+                  f'{"baseline" if bn[0] else "accelerated"} config '
+                  're-estimates batch-norm statistics before kNN '
+                  '(PreciseBackboneBNHook): the two are not evaluated alike',
+                  flush=True)
         plans[name] = plan
 
     subset = 'all' if args.subset is None else f'{args.subset:,}'

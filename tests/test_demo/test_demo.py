@@ -47,7 +47,7 @@ def processes_naming(text):
     return pids
 
 
-def wait_for_knn(pattern, proc, timeout=180):
+def wait_for_knn(pattern, proc, timeout=600):
     """Wait until a scalars.json matching ``pattern`` has a kNN record."""
     end = time.time() + timeout
     while time.time() < end:
@@ -69,10 +69,16 @@ def demo(tmp_path_factory, python, subprocess_env):
     proc = subprocess.Popen(cmd + ['--epochs', '50'],
                             env=subprocess_env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    wait_for_knn(str(work_dir / 'baseline' / '*' / 'vis_data' /
-                     'scalars.json'), proc)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    try:
+        wait_for_knn(str(work_dir / 'baseline' / '*' / 'vis_data' /
+                         'scalars.json'), proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # the demo's children die with it (PDEATHSIG)
+            raise
     interrupted = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     left = processes_naming(str(work_dir))
     # Then the whole demo in the same work dir.
@@ -149,7 +155,7 @@ def test_one_line_errors(case, tmp_path, python, subprocess_env):
     args = [a.format(**paths) for a in args]
     proc = subprocess.run([python, 'tools/demo.py'] + args,
                           env=subprocess_env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=600)
     assert proc.returncode == code
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
