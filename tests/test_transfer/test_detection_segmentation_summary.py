@@ -76,7 +76,8 @@ def test_summary_of_every_kind(tmp_path):
 @pytest.mark.parametrize('argv,message', [
     (['--only', 'knn detection'],
      "--only: unknown evaluation 'detection'; allowed: knn linear stages"),
-    (['--seg-decoders', 'deeplab'], "--seg-decoders: unknown decoder 'deeplab'"),
+    (['--seg-decoders', 'deeplab'],
+     "--seg-decoders: unknown decoder 'deeplab'"),
     (['--det-iters', '0'], "take positive integers, got '0'"),
     (['--bogus', '1'], 'unknown option --bogus'),
     (['--batch'], '--batch needs a value'),
@@ -97,4 +98,5 @@ def test_run_all_names_a_missing_checkpoint(tmp_path):
                           str(tmp_path / 'nope.pth')],
                          capture_output=True, text=True)
     assert out.returncode == 1
-    assert out.stderr.strip() == f'error: {tmp_path}/nope.pth: no such checkpoint'
+    assert out.stderr.strip() == (
+        f'error: {tmp_path}/nope.pth: no such checkpoint')

@@ -34,8 +34,8 @@ def tiny(devkit) -> list:
         'model.train_cfg.rpn_proposal.max_per_img=50',
         'model.train_cfg.rcnn.sampler.num=16',
         'model.test_cfg.rpn.max_per_img=10',
-        'param_scheduler.0.start_factor=1.0', 'default_hooks.logger.interval=1',
-        'randomness.seed=0'
+        'param_scheduler.0.start_factor=1.0',
+        'default_hooks.logger.interval=1', 'randomness.seed=0'
     ]
 
 
@@ -60,8 +60,8 @@ def runs(tmp_path_factory, subprocess_env):
     return backbone, work, logs
 
 
-@pytest.mark.parametrize('config,depth,n_keys,n_stage4', [(FINETUNE, 18, 120, 30),
-                                                          (R50, 50, 318, 60)])
+@pytest.mark.parametrize('config,depth,n_keys,n_stage4',
+                         [(FINETUNE, 18, 120, 30), (R50, 50, 318, 60)])
 def test_exported_backbone_loads_with_exactly_the_expected_keys(
         tmp_path_factory, config, depth, n_keys, n_stage4):
     import mmaccel.models.transfer  # noqa: F401  (the configs' custom_imports)

@@ -93,7 +93,8 @@ def test_upstream_deep_stem_would_miss_the_stem(tmp_path_factory):
     from mmseg.registry import MODELS
     from mmengine.hub import get_config
     path = exported_backbone(tmp_path_factory, 50)
-    cfg = get_config('mmseg::pspnet/pspnet_r50-d8_4xb4-20k_voc12aug-512x512.py')
+    cfg = get_config(
+        'mmseg::pspnet/pspnet_r50-d8_4xb4-20k_voc12aug-512x512.py')
     init_default_scope('mmseg')
     backbone_cfg = cfg.model.backbone
     backbone_cfg.init_cfg = dict(type='Pretrained', checkpoint=str(path))

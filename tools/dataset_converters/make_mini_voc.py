@@ -155,7 +155,8 @@ def place(rng, canvas_wh, sizes, gap, tries=100):
     placed = []
     for s in sizes:
         for _ in range(tries):
-            x, y = int(rng.integers(0, w - s + 1)), int(rng.integers(0, h - s + 1))
+            x = int(rng.integers(0, w - s + 1))
+            y = int(rng.integers(0, h - s + 1))
             if all(x + s + gap <= px or px + ps + gap <= x or
                    y + s + gap <= py or py + ps + gap <= y
                    for px, py, ps in placed):

@@ -6,7 +6,8 @@
 # 18k and 22k; AP50 and COCO-style AP. The backbone is a file written by
 # tools/model_converters/extract_backbone.py; the launchers in
 # tools/benchmarks/mmdetection/ set it on the backbone and the shared head
-# (model.backbone.init_cfg.checkpoint, model.roi_head.shared_head.init_cfg.checkpoint).
+# (model.backbone.init_cfg.checkpoint and
+# model.roi_head.shared_head.init_cfg.checkpoint).
 _base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
 
 custom_imports = dict(
@@ -14,8 +15,8 @@ custom_imports = dict(
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
-    # MMSelfSup wrote these as a top-level `data_preprocessor`, which MMDetection
-    # 3 does not read; here they reach the model.
+    # MMSelfSup wrote these as a top-level `data_preprocessor`, which
+    # MMDetection 3 does not read; here they reach the model.
     data_preprocessor=dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
@@ -44,7 +45,9 @@ train_dataloader = dict(dataset=dict(ignore_keys=['dataset_type']))
 max_iters = 24000
 train_cfg = dict(max_iters=max_iters, val_interval=2000)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+        end=100),
     dict(
         type='MultiStepLR',
         begin=0,

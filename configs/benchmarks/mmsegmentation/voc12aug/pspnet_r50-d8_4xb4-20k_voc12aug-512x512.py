@@ -1,4 +1,5 @@
-# VOC12 (+aug) segmentation transfer, fine-tuned backbone: PSPNet (the paper's decoder, Table 2)
+# VOC12 (+aug) segmentation transfer, fine-tuned backbone: PSPNet, the
+# paper's decoder (Table 2),
 # on MMSegmentation's 20k VOC12aug config, with the plain ResNet that
 # self-supervised checkpoints match (MMSegmentation's default ResNetV1c has a
 # deep stem whose 18 keys would stay random) and no ImageNet weights
