@@ -299,6 +299,7 @@ class Child:
     interrupts = 0
     run_dir = None  # where the running (or interrupted) model writes
     finished = []
+    reused = []
 
 
 def on_sigint(signum, frame):
@@ -416,6 +417,7 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
         print(f'[demo] {ctx.label}: reusing the finished run in {run_dir} '
               '(same settings; --fresh trains it again)', flush=True)
         Child.finished.append(run_dir)
+        Child.reused.append(run_dir)
         return marker
     if osp.isdir(run_dir) and os.listdir(run_dir):
         if marker is None:
@@ -479,6 +481,7 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
 
 # --------------------------------------------------------------------------
 def run(args):
+    demo_start = time.perf_counter()
     work_dir = args.work_dir
     check_work_dir(work_dir)
     threads = args.threads or int(os.environ.get('OMP_NUM_THREADS', 0)) or \
@@ -537,7 +540,6 @@ def run(args):
             for out_dir in {plan['out_dir'], work_dir}:
                 if osp.isfile(osp.join(out_dir, name)):
                     os.remove(osp.join(out_dir, name))
-    demo_start = time.perf_counter()
     pairs = {}
     for name, plan in plans.items():
         base_label, accel_label = args.labels[name]
@@ -559,9 +561,16 @@ def run(args):
             write_summary({name: pairs[name]}, settings,
                           plan['out_dir'])
     settings['demo_wall_s'] = round(time.perf_counter() - demo_start, 1)
+    settings['reused'] = list(Child.reused)
+    settings['timing'] = (
+        f'The demo took {minutes(settings["demo_wall_s"])} (start-up, '
+        'training and evaluations; set-up not included)' +
+        (f', reusing {len(Child.reused)} model(s) trained by an earlier run'
+         if Child.reused else ''))
     text = write_summary(pairs, settings, work_dir)
     print('\n' + text, flush=True)
-    print(f'[demo] {settings["description"]}\n[demo] summary: '
+    print(f'[demo] {settings["timing"]}.\n'
+          f'[demo] {settings["description"]}\n[demo] summary: '
           f'{osp.join(work_dir, "summary.md")}, summary.json and '
           f'time_vs_accuracy.png beside it', flush=True)
 

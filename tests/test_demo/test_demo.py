@@ -75,7 +75,7 @@ def demo(tmp_path_factory, python, subprocess_env):
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            out, err = proc.communicate(timeout=120)
+            out, err = proc.communicate(timeout=300)
         except subprocess.TimeoutExpired:
             proc.kill()  # the demo's children die with it (PDEATHSIG)
             raise
@@ -84,7 +84,7 @@ def demo(tmp_path_factory, python, subprocess_env):
     # Then the whole demo in the same work dir.
     done = subprocess.run(cmd + ['--epochs', '1'],
                           env=subprocess_env, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=900)
     return work_dir, interrupted, left, done
 
 

@@ -213,7 +213,9 @@ def write_summary(pairs, settings, out_dir):
     with open(osp.join(out_dir, 'summary.md'), 'w') as f:
         f.write(f'# {settings["title"]}\n\n{text}\n'
                 f'Machine: {settings["machine"]}. '
-                f'{settings["description"]}.\n\n'
+                f'{settings["description"]}.'
+                + (f' {settings["timing"]}.' if 'timing' in settings else '')
+                + '\n\n'
                 f'Configs:\n{configs}\nCommand: `{settings["command"]}`\n\n'
                 '![kNN top-1 against training time](time_vs_accuracy.png)\n')
     if len(pairs) == 1:
