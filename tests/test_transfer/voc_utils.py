@@ -84,7 +84,9 @@ def launch(task: str, config: str, backbone, work_dir, extra, env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def finish(proc: subprocess.Popen, timeout: int = 300) -> str:
+def finish(proc: subprocess.Popen, timeout: int = 1200) -> str:
+    """Wait for a launched run (generous: a starved CPU runs it for minutes
+    that take seconds on an idle one); return its output."""
     out, _ = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, out[-4000:]
     return out
