@@ -3,6 +3,8 @@ set made by the real tool from real Fashion-MNIST images, an exported
 full-width ResNet backbone, runs of the launchers, and their results."""
 import importlib.util
 import json
+import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -81,13 +83,19 @@ def launch(task: str, config: str, backbone, work_dir, extra, env,
            str(backbone), str(gpus), '--work-dir', str(work_dir),
            '--cfg-options', *extra]
     return subprocess.Popen(cmd, env=env, cwd=REPO, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
 
 def finish(proc: subprocess.Popen, timeout: int = 1200) -> str:
     """Wait for a launched run (generous: a starved CPU runs it for minutes
     that take seconds on an idle one); return its output."""
-    out, _ = proc.communicate(timeout=timeout)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)  # torchrun's workers too
+        proc.communicate()
+        raise
     assert proc.returncode == 0, out[-4000:]
     return out
 
