@@ -1,8 +1,12 @@
 """Train with an MMEngine Runner: ``python tools/train.py CONFIG [options]``.
 
-Like MMPretrain's ``tools/train.py``, plus: mmaccel is imported (registers its
-components; configs may inherit ``mmpretrain::`` bases), distributed runs work on
-CPU (gloo), and a missing data set ends with its one-line message.
+Like MMPretrain's ``tools/train.py``, plus: mmaccel is imported (registers
+its components; configs may inherit ``mmpretrain::`` bases), distributed runs
+work on CPU (gloo), every config gets mmaccel's resume-safe loop and checkpoint
+hook and its checks before the first iteration (``use_reliable_runtime``; see
+docs/reliability.md), ``--cfg-options`` keys must name something in the config
+(``+key=value`` adds a new one), and a bad input (setting, data file,
+checkpoint) ends with a one-line ``error: ...`` on stderr and exit status 1.
 """
 import argparse
 import os
@@ -14,10 +18,10 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
-from mmaccel.datasets import DatasetNotFoundError
 from mmaccel.engine import amp_optim_wrapper
 from mmaccel.registry import RUNNERS
-from mmaccel.utils import rescope_config
+from mmaccel.utils import (MMAccelError, merge_cfg_options, rescope_config,
+                           use_reliable_runtime)
 
 
 def parse_args():
@@ -53,7 +57,9 @@ def parse_args():
         nargs='+',
         action=DictAction,
         help='override config settings, key=value pairs such as '
-        'train_cfg.max_epochs=1 or key="[a,b]"; no white space')
+        'train_cfg.max_epochs=1 or key="[a,b]"; no white space. A key must '
+        'name a setting of the config or an argument of the component it '
+        'configures; +key=value adds a new key on purpose')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -98,7 +104,7 @@ def merge_args(cfg, args):
         cfg.load_from = args.resume
 
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        merge_cfg_options(cfg, args.cfg_options)
     return cfg
 
 
@@ -155,23 +161,30 @@ def sync_bn_to_bn_on_cpu(cfg):
     cfg.pop('sync_bn', None)
 
 
-def main():
-    args = parse_args()
+def build_runner(args):
+    """The Runner of a config with the command line merged in."""
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     rescope_config(cfg)
     sync_bn_to_bn_on_cpu(cfg)
+    use_reliable_runtime(cfg)
     setup_cpu_distributed(cfg)
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
 
+
+def main():
+    args = parse_args()
     try:
-        if 'runner_type' not in cfg:
-            runner = Runner.from_cfg(cfg)
-        else:
-            runner = RUNNERS.build(cfg)
-        runner.train()
-    except DatasetNotFoundError as e:
+        build_runner(args).train()
+    except MMAccelError as e:  # a bad input: its message says what to fix
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
+    if torch.distributed.is_initialized():
+        # join gloo's threads now: left to the interpreter's exit, a rank
+        # sometimes aborted ("terminate called without an active exception")
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == '__main__':

@@ -2,17 +2,63 @@
 import os.path as osp
 from typing import Optional
 
+import numpy as np
 from mmpretrain.datasets import FashionMNIST
 from mmpretrain.datasets.utils import rm_suffix
 
 from mmaccel.registry import DATASETS
+from mmaccel.utils.errors import DataError
 
 PREPARE_COMMAND = 'bash tools/dataset_converters/prepare_fashion_mnist.sh'
+# IDX magic numbers: 0x08 (unsigned bytes), then the number of dimensions
+IDX_MAGIC = {'images': 0x00000803, 'labels': 0x00000801}
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(DataError, FileNotFoundError):
     """A data set is missing; the message is one line naming the path and the
     command that provides it."""
+
+
+def _rebuild(path: str) -> str:
+    return f'delete it and run `{PREPARE_COMMAND}` to rebuild it'
+
+
+def check_idx_file(path: str, kind: str) -> int:
+    """Check an IDX file's header against its size; return its item count.
+
+    Args:
+        path (str): The file.
+        kind (str): ``'images'`` (N x rows x columns bytes) or ``'labels'``
+            (N bytes).
+
+    Raises:
+        DataError: A wrong magic number, or a size that differs from what the
+            header promises; the message names the file and the command
+            that rebuilds it.
+    """
+    magic = IDX_MAGIC[kind]
+    ndim = magic & 0xFF
+    size = osp.getsize(path)
+    with open(path, 'rb') as f:
+        header = f.read(4 + 4 * ndim)
+    if len(header) < 4 + 4 * ndim:
+        raise DataError(
+            f'Fashion-MNIST file {path} is truncated: {size} bytes, shorter '
+            f'than the header of an IDX {kind} file; {_rebuild(path)}')
+    fields = np.frombuffer(header, dtype='>u4')
+    if fields[0] != magic:
+        raise DataError(
+            f'Fashion-MNIST file {path} has a wrong header: magic number '
+            f'0x{int(fields[0]):08x}, but an IDX {kind} file starts with '
+            f'0x{magic:08x}; {_rebuild(path)}')
+    expected = len(header) + int(np.prod(fields[1:], dtype=np.int64))
+    if size != expected:
+        what = 'truncated' if size < expected else 'too long'
+        raise DataError(
+            f'Fashion-MNIST file {path} is {what}: {size} bytes, but its '
+            f'header promises {expected} ({" x ".join(map(str, fields[1:]))} '
+            f'{kind}); {_rebuild(path)}')
+    return int(fields[1])
 
 
 @DATASETS.register_module()
@@ -24,7 +70,9 @@ class LocalFashionMNIST(FashionMNIST):
     ``tools/dataset_converters/prepare_fashion_mnist.sh`` leaves them (from
     Debian's ``dataset-fashion-mnist``). A missing file raises
     :class:`DatasetNotFoundError` with a one-line message instead of
-    MMPretrain's hint to download.
+    MMPretrain's hint to download; a truncated file, a wrong header, or image
+    and label files of different lengths raise :class:`DataError` naming the
+    file (see :func:`check_idx_file`).
 
     Args:
         data_root (str): Folder with the extracted IDX files.
@@ -76,4 +124,14 @@ class LocalFashionMNIST(FashionMNIST):
                 f'({len(missing)} of 4 IDX files); run `{PREPARE_COMMAND}` '
                 "(it installs Debian's dataset-fashion-mnist and extracts it "
                 'into data/fashion-mnist)')
+        root = self.data_prefix['root']
+        files = self.test_list if self.test_mode else self.train_list
+        images, labels = (osp.join(root, rm_suffix(name)) for name, _ in files)
+        num_images = check_idx_file(images, 'images')
+        num_labels = check_idx_file(labels, 'labels')
+        if num_images != num_labels:
+            raise DataError(
+                f'Fashion-MNIST files {images} and {labels} disagree: '
+                f'{num_images} images, {num_labels} labels; delete them and '
+                f'run `{PREPARE_COMMAND}` to rebuild them')
         return super().load_data_list()

@@ -9,6 +9,8 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.utils import digit_version
 
+from .errors import CheckpointError
+
 __all__ = ['load_from_local']
 
 
@@ -24,6 +26,9 @@ __all__ = ['load_from_local']
 def load_from_local(filename, map_location):
     """Load a checkpoint from a local path with ``weights_only=False``.
 
+    A missing file, or one that ``torch.load`` cannot read (truncated, or
+    not written by ``torch.save``), raises :class:`CheckpointError` naming it.
+
     Args:
         filename (str): Local checkpoint file path.
         map_location (str, optional): Same as :func:`torch.load`.
@@ -33,8 +38,16 @@ def load_from_local(filename, map_location):
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+        raise CheckpointError(f'checkpoint {filename} does not exist')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=False)
+    except Exception as e:  # whatever torch.load trips over in the file
+        reason = (str(e).strip().splitlines() or [''])[0].split('. ')[0]
+        raise CheckpointError(
+            f'checkpoint {filename} cannot be read ({osp.getsize(filename)} '
+            f'bytes; truncated, or not a file written by torch.save): '
+            f'{type(e).__name__}: {reason}') from e
 
 
 if digit_version(torch.__version__) >= digit_version('2.6.0'):

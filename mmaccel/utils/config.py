@@ -1,7 +1,10 @@
-"""Loading configs that inherit ``mmpretrain::`` bases under the scope mmaccel."""
+"""Loading configs that inherit ``mmpretrain::`` bases under the scope
+mmaccel, and the runtime parts that every mmaccel run uses."""
+from mmengine import runner as mmengine_runner
 from mmengine.config import Config
+from mmengine.hooks import CheckpointHook
 
-__all__ = ['load_config', 'rescope_config']
+__all__ = ['load_config', 'rescope_config', 'use_reliable_runtime']
 
 UPSTREAM_SCOPE = 'mmpretrain'
 
@@ -43,3 +46,57 @@ def rescope_config(cfg: Config) -> Config:
 def load_config(path: str) -> Config:
     """``Config.fromfile`` followed by :func:`rescope_config`."""
     return rescope_config(Config.fromfile(path))
+
+
+# ----------------------------------------------------------------- defaults
+TRAIN_LOOPS = {
+    'EpochBasedTrainLoop': 'mmaccel.ResumableEpochBasedTrainLoop',
+    'IterBasedTrainLoop': 'mmaccel.ResumableIterBasedTrainLoop',
+}
+
+
+def _type_name(value) -> str:
+    return value if isinstance(value, str) else getattr(value, '__name__', '')
+
+
+def use_reliable_runtime(cfg: Config) -> Config:
+    """Put mmaccel's resume-safe parts in place of MMEngine's, for any config.
+
+    - ``train_cfg``: ``EpochBasedTrainLoop`` / ``IterBasedTrainLoop`` (or
+      ``by_epoch``) become ``ResumableEpochBasedTrainLoop`` /
+      ``ResumableIterBasedTrainLoop``, which resume mid-epoch exactly;
+    - ``default_hooks.checkpoint``: ``CheckpointHook`` becomes
+      ``AtomicCheckpointHook`` (atomic saves, random states, checked
+      settings and checkpoints);
+    - ``custom_hooks`` gets a ``PreflightCheckHook`` (data, batch and crop
+      checks before the first iteration).
+
+    Other types (a loop or checkpoint hook of the config's own) are kept.
+    ``tools/train.py`` calls this for every config.
+
+    Args:
+        cfg (Config): A loaded config, changed in place.
+
+    Returns:
+        Config: The same config.
+    """
+    loop = cfg.get('train_cfg', None)
+    if loop is not None:
+        if 'type' not in loop and 'by_epoch' in loop:
+            by_epoch = loop.pop('by_epoch')
+            loop['type'] = 'EpochBasedTrainLoop' if by_epoch \
+                else 'IterBasedTrainLoop'
+        name = _type_name(loop.get('type', None))
+        if name in TRAIN_LOOPS and loop['type'] in (
+                name, f'mmengine.{name}', getattr(mmengine_runner, name)):
+            loop['type'] = TRAIN_LOOPS[name]
+    hook = (cfg.get('default_hooks', None) or {}).get('checkpoint', None)
+    if hook is not None and hook.get('type', None) in (
+            'CheckpointHook', 'mmengine.CheckpointHook', CheckpointHook):
+        hook['type'] = 'mmaccel.AtomicCheckpointHook'
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not any('PreflightCheckHook' in _type_name(h.get('type', ''))
+               for h in hooks):
+        hooks.append(dict(type='mmaccel.PreflightCheckHook'))
+    cfg.custom_hooks = hooks
+    return cfg

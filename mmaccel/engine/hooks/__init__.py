@@ -1,9 +1,11 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .channels_last_hook import ChannelsLastHook
 from .knn_eval_hook import KNNEvalHook
 from .partial_backprop_hook import PartialBackpropHook
+from .preflight_check_hook import PreflightCheckHook
 from .precise_bn_hook import PreciseBackboneBNHook
 
 __all__ = [
-    'ChannelsLastHook', 'KNNEvalHook', 'PartialBackpropHook',
-    'PreciseBackboneBNHook'
+    'AtomicCheckpointHook', 'ChannelsLastHook', 'KNNEvalHook',
+    'PartialBackpropHook', 'PreciseBackboneBNHook', 'PreflightCheckHook'
 ]

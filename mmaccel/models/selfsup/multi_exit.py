@@ -5,8 +5,23 @@ import torch
 from torch import nn
 
 from mmaccel.registry import MODELS
+from mmaccel.utils.errors import ConfigError
 from ..selectors import KeyOrder
 from ..utils import Stream, run_pair
+
+
+def check_neck_channels(name: str, backbone, neck, exits) -> None:
+    """The neck's ``in_channels`` must be the backbone's widths at the exits
+    (a mismatch would fail only inside the first iteration); a head's input
+    width is that of its first linear layer."""
+    widths = [backbone.stage_channels(e) for e in exits]
+    got = [next((m.in_features for m in neck.head(e).modules()
+                 if isinstance(m, nn.Linear)), w)
+           for e, w in zip(exits, widths)]
+    if got != widths:
+        raise ConfigError(
+            f'{name}: model.neck.in_channels must be the backbone\'s output '
+            f'channels at the exits {tuple(exits)}, i.e. {widths}; got {got}')
 
 
 def _build(cfg, exits=None):
@@ -80,6 +95,7 @@ class MultiExitMixin:
                 f'{name}: the neck must be an IntermediateContrastiveNeck '
                 f'with one head per backbone exit {exits}; got '
                 f'{type(self.neck).__name__} with exits {neck_exits}')
+        check_neck_channels(name, self.backbone, self.neck, exits)
         head_exits = getattr(self.head, 'exits', None)
         if (self.exit_head or head_exits is not None) and head_exits != exits:
             raise ValueError(

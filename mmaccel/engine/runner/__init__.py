@@ -1,0 +1,4 @@
+from .resumable_loops import (ResumableEpochBasedTrainLoop,
+                              ResumableIterBasedTrainLoop)
+
+__all__ = ['ResumableEpochBasedTrainLoop', 'ResumableIterBasedTrainLoop']

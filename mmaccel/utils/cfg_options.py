@@ -1,0 +1,188 @@
+"""``--cfg-options`` that must name something in the config.
+
+MMEngine's ``Config.merge_from_dict`` adds any key it is given, so a typo
+(``randomnes.seed=1``) is silently ignored by the run. Here a key must either
+
+- exist in the config (``train_cfg.max_epochs``, ``param_scheduler.0.end``),
+- be an argument of the component that its parent configures: the class
+  named by the parent's ``type`` (``custom_hooks.0.exit_probs``,
+  ``train_dataloader.dataset.indices``), or, for a parent without a type,
+  the Runner (top-level keys), ``Runner.set_randomness`` (``randomness``),
+  torch's ``DataLoader`` (``*_dataloader``), ``LogProcessor``
+  (``log_processor``) or ``OptimWrapper`` (``optim_wrapper``); or
+- end in ``_delete_`` (MMEngine's "replace this dict").
+
+A new key is added on purpose with a leading ``+``:
+``--cfg-options +model.backbone.init_cfg.checkpoint=x.pth``.
+"""
+import copy
+import difflib
+import inspect
+from typing import Any, Iterator, List, Optional, Tuple
+
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+from mmengine.runner import LogProcessor, Runner
+from torch.utils.data import DataLoader
+
+from .errors import ConfigError
+
+__all__ = ['merge_cfg_options', 'NEW_KEY_PREFIX']
+
+NEW_KEY_PREFIX = '+'
+
+_UNTYPED = {
+    'randomness': Runner.set_randomness,
+    'log_processor': LogProcessor,
+    'optim_wrapper': OptimWrapper,
+}
+_MISSING = object()
+_UNKNOWN = object()
+
+
+def _child(node, key: str):
+    if isinstance(node, dict):
+        return node.get(key, _MISSING)
+    if isinstance(node, (list, tuple)) and key.isdigit() \
+            and int(key) < len(node):
+        return node[int(key)]
+    return _MISSING
+
+
+def _lookup(node, keys: List[str]):
+    for key in keys:
+        node = _child(node, key)
+        if node is _MISSING:
+            break
+    return node
+
+
+def _resolve(type_, scope: Optional[str]) -> Any:
+    """The class or function that a config's ``type`` names; ``_UNKNOWN``
+    when no registry knows it (a package not imported, say)."""
+    if not isinstance(type_, str):
+        return type_ if callable(type_) else _UNKNOWN
+    from mmaccel import registry
+    names = [type_] if '.' in type_ or not scope else [f'{scope}.{type_}',
+                                                        type_]
+    for name in names:
+        for reg in registry.__all__:
+            found = getattr(registry, reg).get(name)
+            if found is not None:
+                return found
+    return _UNKNOWN
+
+
+def _component(keys: List[str], node, scope: Optional[str]) -> Any:
+    """What the dict at ``keys`` configures: a class or function, None (a
+    plain dict), or ``_UNKNOWN``."""
+    if isinstance(node, dict) and 'type' in node:
+        return _resolve(node['type'], node.get('_scope_', scope))
+    if not keys:
+        return Runner
+    if len(keys) == 1:
+        if keys[0].endswith('_dataloader'):
+            return DataLoader
+        return _UNTYPED.get(keys[0])
+    return None
+
+
+def _arguments(fn) -> Tuple[List[str], bool]:
+    """Named arguments of ``fn`` (a class: along its ``__init__`` chain
+    while one passes ``**kwargs`` on) and whether the chain ends open."""
+    if not inspect.isclass(fn):
+        fns = [fn]
+    else:
+        fns = [c.__init__ for c in fn.__mro__ if '__init__' in vars(c)]
+    names = []
+    for f in fns:
+        try:
+            params = inspect.signature(f).parameters.values()
+        except (TypeError, ValueError):
+            return names, True
+        names += [p.name for p in params if p.kind not in (
+            p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != 'self']
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            return names, False
+    return names, False
+
+
+def _paths(node, prefix: str = '', depth: int = 6) -> Iterator[str]:
+    if depth == 0:
+        return
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, (list, tuple)) else ()
+    for key, value in items:
+        path = f'{prefix}{key}'
+        yield path
+        yield from _paths(value, path + '.', depth - 1)
+
+
+def _parent_arguments(merged: dict, keys: List[str]) -> Optional[List[str]]:
+    """Arguments of the component that the parent of ``keys`` configures;
+    None when its type is not known here."""
+    parent = _lookup(merged, keys[:-1])
+    if parent is _MISSING:
+        return []
+    fn = _component(keys[:-1], parent, merged.get('default_scope'))
+    if fn is _UNKNOWN:
+        return None
+    return [] if fn is None else _arguments(fn)[0]
+
+
+def _names_something(before: dict, merged: dict, key: str) -> bool:
+    keys = key.split('.')
+    if keys[-1] == '_delete_' or _lookup(before, keys) is not _MISSING:
+        return True
+    names = _parent_arguments(merged, keys)
+    return names is None or keys[-1] in names  # unknown types: let it be
+
+
+def _check_list_indices(before: dict, key: str) -> None:
+    node, keys = before, key.lstrip(NEW_KEY_PREFIX).split('.')
+    for i, k in enumerate(keys):
+        if isinstance(node, (list, tuple)) and k.isdigit() \
+                and int(k) >= len(node):
+            raise ConfigError(
+                f'--cfg-options: {key!r}: {".".join(keys[:i])} is a list of '
+                f'{len(node)} entries, so it has no entry {k}')
+        node = _child(node, k)
+        if node is _MISSING:
+            return
+
+
+def merge_cfg_options(cfg: Config, options: dict) -> Config:
+    """Merge ``--cfg-options`` into ``cfg``, refusing keys that name nothing.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        options (dict): ``key: value`` as ``DictAction`` parses them; a key
+            starting with ``+`` may be new.
+
+    Returns:
+        Config: The same config.
+
+    Raises:
+        ConfigError: A key (without ``+``) that is not in the config and not
+            an argument of the component its parent configures.
+    """
+    plain = [k for k in options if not k.startswith(NEW_KEY_PREFIX)]
+    before = copy.deepcopy(cfg._cfg_dict.to_dict())
+    for key in options:
+        _check_list_indices(before, key)
+    cfg.merge_from_dict({k.lstrip(NEW_KEY_PREFIX): v
+                         for k, v in options.items()})
+    merged = cfg._cfg_dict.to_dict()
+    for key in plain:
+        if _names_something(before, merged, key):
+            continue
+        keys = key.split('.')
+        known = list(_paths(before)) + [
+            '.'.join(keys[:-1] + [name])
+            for name in _parent_arguments(merged, keys) or []]
+        close = difflib.get_close_matches(key, known, 1, 0.8)
+        hint = f' (did you mean {close[0]!r}?)' if close else ''
+        raise ConfigError(
+            f'--cfg-options: {key!r} names nothing in the config{hint}; to '
+            f'add a new key on purpose, write {NEW_KEY_PREFIX}{key}=...')
+    return cfg
