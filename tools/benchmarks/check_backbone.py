@@ -1,6 +1,6 @@
 """Check that a file is a backbone the detection and segmentation configs load.
 
-    python tools/benchmarks/check_backbone.py BACKBONE
+    python tools/benchmarks/check_backbone.py BACKBONE [WIDTH]
 
 The transfer configs load a plain ResNet's weights without a prefix and with
 an RGB first convolution: a file written by
@@ -8,7 +8,10 @@ an RGB first convolution: a file written by
 MMEngine's ``Pretrained`` init only warns about keys that do not fit, so a
 training checkpoint (``backbone.`` keys) or a one-channel ``conv1`` would
 leave the backbone silently random. Prints the backbone's depth (read from its
-keys); ends with one ``error:`` line and exit status 1 otherwise. Reads the
+keys); ends with one ``error:`` line and exit status 1 otherwise, also when
+its stem width is not WIDTH (default 64; the launchers pass the value of a
+``model.backbone.base_channels=N`` option, since a narrower backbone needs the
+configs' widths set to match: docs/transfer.md). Reads the
 file with ``torch.load(weights_only=True)``: an exported backbone holds only
 tensors and plain meta data.
 """
@@ -27,7 +30,7 @@ DEPTHS = {
 EXPORT = 'tools/model_converters/extract_backbone.py'
 
 
-def check(path: str) -> str:
+def check(path: str, width: int = 64) -> str:
     """Return a one-line description of the backbone; raise ``ValueError``
     with a one-line message when it does not fit."""
     try:
@@ -55,11 +58,12 @@ def check(path: str) -> str:
         raise ValueError(
             f'{path}: conv1.weight has {conv1.shape[1]} input channel(s), '
             f'VOC images have 3; export with {EXPORT} ... --in-channels 3')
-    if conv1.shape[0] != 64:
+    if conv1.shape[0] != width:
         raise ValueError(
             f'{path}: conv1 has {conv1.shape[0]} output channels; the '
-            'transfer configs build full-width ResNets (64), as '
-            "MMDetection's C4 shared head requires")
+            f'config builds {width} (set model.backbone.base_channels, '
+            'stem_channels and the heads\' widths for a narrower ResNet: '
+            'docs/transfer.md)')
     blocks = [0, 0, 0, 0]
     for key in state:
         m = re.match(r'layer([1-4])\.(\d+)\.', key)
@@ -69,14 +73,16 @@ def check(path: str) -> str:
     block = 'Bottleneck' if 'layer1.0.conv3.weight' in state else 'BasicBlock'
     depth = DEPTHS.get((block, tuple(blocks)))
     name = f'ResNet-{depth}' if depth else f'{block} ResNet {blocks}'
-    return f'{path}: {name}, RGB, {len(state)} tensors'
+    return f'{path}: {name}, width {width}, RGB, {len(state)} tensors'
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3) or not all(
+            a.isdigit() for a in sys.argv[2:]):
         sys.exit(__doc__.strip().splitlines()[2].strip())
     try:
-        print(check(sys.argv[1]))
+        print(check(sys.argv[1], int(sys.argv[2]) if len(sys.argv) == 3
+                    else 64))
     except ValueError as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)

@@ -28,7 +28,11 @@ PYTHON="${PYTHON:-python}"
 export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
 WORK_DIR=${WORK_DIR:-work_dirs/benchmarks/mmdetection/$(basename "$CONFIG" .py)/$(basename "$BACKBONE" .pth)}
 
-"$PYTHON" "$ROOT/tools/benchmarks/check_backbone.py" "$BACKBONE"
+WIDTH=64  # the stem width the run builds, from a base_channels option
+for a in "${@:4}"; do
+  case "$a" in model.backbone.base_channels=*) WIDTH=${a#*=} ;; esac
+done
+"$PYTHON" "$ROOT/tools/benchmarks/check_backbone.py" "$BACKBONE" "$WIDTH"
 ARGS=(--work-dir "$WORK_DIR" --cfg-options
       "model.backbone.init_cfg.checkpoint=$BACKBONE"
       "model.roi_head.shared_head.init_cfg.checkpoint=$BACKBONE")
