@@ -154,6 +154,12 @@ def test_frozen_configs_freeze_backbone_and_shared_head():
         assert model.roi_head.shared_head.frozen is True
         assert model.backbone.norm_cfg.type == 'SyncBN'
         assert model.data_preprocessor.bgr_to_rgb is True
+    # tools/train.py's rescope_config leaves MMDetection's scope alone.
+    from mmaccel.utils import load_config
+    cfg = load_config(FROZEN)
+    assert cfg.default_scope == 'mmdet'
+    hook = cfg.default_hooks.checkpoint
+    assert cfg.model._scope_ == hook._scope_ == 'mmdet'
     r18 = Config.fromfile(FINETUNE).model
     assert (r18.backbone.depth, r18.roi_head.shared_head.depth) == (18, 18)
     assert r18.backbone.frozen_stages == -1

@@ -150,3 +150,15 @@ def test_two_gloo_processes_ran_with_bn_for_syncbn(runs):
         for part in ('backbone', 'decode_head', 'auxiliary_head'):
             assert source[part].norm_cfg.type == 'SyncBN'
             assert saved[part].norm_cfg.type == 'BN'
+
+
+def test_configs_keep_mmseg_scope_and_freeze_all_stages():
+    from mmaccel.utils import load_config
+    cfg = load_config(RUNS['pspnet-frozen'][0])  # as tools/train.py loads it
+    assert cfg.default_scope == 'mmseg'
+    hook = cfg.default_hooks.checkpoint
+    assert cfg.model._scope_ == hook._scope_ == 'mmseg'
+    assert cfg.model.backbone.frozen_stages == 4
+    for config in (PSPNET, RUNS['fcn'][0]):
+        assert Config.fromfile(config).model.backbone.get(
+            'frozen_stages', -1) == -1
