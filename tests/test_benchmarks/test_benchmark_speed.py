@@ -16,6 +16,8 @@ from mmaccel.models import HardPairSelector, MultiExitResNet
 from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
                                              count_macs, expected_macs)
 
+sys.path.insert(0, 'tools/analysis')  # import benchmark_speed
+
 BASELINE = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 ACCEL = ('configs/accel_mocov2/'
          'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')

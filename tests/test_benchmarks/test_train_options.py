@@ -27,8 +27,10 @@ def train(tmp_path, name, flags, python, env):
     ], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     scalars = next(work_dir.glob('*/vis_data/scalars.json'))
-    losses = [json.loads(line)['loss']
-              for line in scalars.read_text().splitlines()]
+    rows = [json.loads(line) for line in scalars.read_text().splitlines()]
+    # (the accelerated config's PreciseBackboneBNHook adds a precise_bn_s row)
+    losses = [r['loss'] for r in rows if 'loss' in r]
+    assert len(losses) == ITERS
     state = torch.load(work_dir / f'iter_{ITERS}.pth', map_location='cpu',
                        weights_only=False)['state_dict']
     cfg = Config.fromfile(next(work_dir.glob('*.py')))
