@@ -72,7 +72,10 @@ def use_reliable_runtime(cfg: Config) -> Config:
       checks before the first iteration).
 
     Other types (a loop or checkpoint hook of the config's own) are kept.
-    ``tools/train.py`` calls this for every config.
+    ``tools/train.py`` calls this for every config. Configs of another
+    library's scope (``default_scope='mmdet'`` or ``'mmseg'``: the transfer
+    benchmarks) are left as they are: mmaccel's registries are children of
+    MMPretrain's, so those scopes cannot build ``'mmaccel.X'`` names.
 
     Args:
         cfg (Config): A loaded config, changed in place.
@@ -80,6 +83,8 @@ def use_reliable_runtime(cfg: Config) -> Config:
     Returns:
         Config: The same config.
     """
+    if cfg.get('default_scope', None) not in (None, 'mmaccel', 'mmpretrain'):
+        return cfg
     loop = cfg.get('train_cfg', None)
     if loop is not None:
         if 'type' not in loop and 'by_epoch' in loop:
@@ -91,8 +96,10 @@ def use_reliable_runtime(cfg: Config) -> Config:
                 name, f'mmengine.{name}', getattr(mmengine_runner, name)):
             loop['type'] = TRAIN_LOOPS[name]
     hook = (cfg.get('default_hooks', None) or {}).get('checkpoint', None)
-    if hook is not None and hook.get('type', None) in (
-            'CheckpointHook', 'mmengine.CheckpointHook', CheckpointHook):
+    # (an explicitly scoped 'mmengine.CheckpointHook' is a deliberate choice
+    # of the upstream hook, and kept)
+    if hook is not None and hook.get('type', None) in ('CheckpointHook',
+                                                         CheckpointHook):
         hook['type'] = 'mmaccel.AtomicCheckpointHook'
     hooks = list(cfg.get('custom_hooks', None) or [])
     if not any('PreflightCheckHook' in _type_name(h.get('type', ''))
