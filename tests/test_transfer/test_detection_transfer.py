@@ -125,7 +125,8 @@ def test_runs_report_ap50_and_coco_style_ap(runs, name):
     # pascal_voc/mAP is the mean over IoU 0.50:0.05:0.95 (COCO-style AP).
     mean = sum(metrics[k] for k in thresholds) / len(thresholds)
     assert abs(metrics['pascal_voc/mAP'] - mean) < 6e-3  # APs are rounded
-    assert 'ResNet-18, RGB, 120 tensors' in logs[name]  # the launcher's check
+    # the launcher's check
+    assert 'ResNet-18, width 64, RGB, 120 tensors' in logs[name]
 
 
 def test_voc0712_trains_on_both_years(tmp_path_factory):
