@@ -55,6 +55,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.hub import get_config  # noqa: E402
+from mmengine.logging import MessageHub  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
@@ -118,6 +119,10 @@ def build(cfg, args):
     if 'data_preprocessor' in cfg:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = MODELS.build(model_cfg).to(args.device)
+    # a Runner records the run's length, and momentum schedules read it
+    # (BYOL's CosineEMA): here, the benchmark's own steps
+    MessageHub.get_current_instance().update_info(
+        'max_iters', args.warmup + args.iters)
     if args.channels_last:  # what tools/train.py --channels-last does
         ChannelsLastHook().before_train(SimpleNamespace(model=model))
     model.train()
