@@ -121,7 +121,7 @@ def _reach_cell(s, role):
     t = s[role]['time_to_baseline_final_s']
     if t is None:
         return f'not reached ({pct(s["baseline"]["knn_final"])})'
-    cell = minutes(t)
+    cell = minutes(t) + (' (untrained)' if t == 0 else '')
     if role == 'accel' and s['speedup_to_baseline_final']:
         cell += f' ({s["speedup_to_baseline_final"]:.2f}x)'
     return cell
