@@ -182,8 +182,11 @@ def main():
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
     if torch.distributed.is_initialized():
-        # join gloo's threads now: left to the interpreter's exit, a rank
-        # sometimes aborted ("terminate called without an active exception")
+        # all ranks leave together, and gloo's threads are joined now: left to
+        # the interpreter's exit (rank 0, which holds the store, gone first), a
+        # rank sometimes aborted ("terminate called without an active
+        # exception")
+        torch.distributed.barrier()
         torch.distributed.destroy_process_group()
 
 
