@@ -20,7 +20,8 @@ from mmengine.runner import Runner
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
 from mmaccel.engine import amp_optim_wrapper
 from mmaccel.registry import RUNNERS
-from mmaccel.utils import (MMAccelError, merge_cfg_options, rescope_config,
+from mmaccel.utils import (MMAccelError, finish_distributed,
+                           merge_cfg_options, rescope_config,
                            use_reliable_runtime)
 
 
@@ -181,13 +182,8 @@ def main():
     except MMAccelError as e:  # a bad input: its message says what to fix
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
-    if torch.distributed.is_initialized():
-        # all ranks leave together, and gloo's threads are joined now: left to
-        # the interpreter's exit (rank 0, which holds the store, gone first), a
-        # rank sometimes aborted ("terminate called without an active
-        # exception")
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
+    # every rank leaves together, without gloo's exit-time abort
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -46,7 +46,7 @@ from mmaccel.evaluation.image_folder import (ImageFolderError,
                                              image_folder_classes,
                                              image_folder_dataset)
 from mmaccel.registry import MODELS, RUNNERS
-from mmaccel.utils import rescope_config
+from mmaccel.utils import finish_distributed, rescope_config
 
 
 def _train_tool():
@@ -212,6 +212,7 @@ def main(argv=None):
             DatasetNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(1)
+    finish_distributed()  # all ranks leave together, without gloo's abort
 
 
 if __name__ == '__main__':
