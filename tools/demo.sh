@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: sets everything up, then pre-trains MMPretrain's MoCo v2 and its
+# The demo: sets everything up, then pre-trains MMPretrain's SimCLR and its
 # accelerated twin (multi-exit ResNet-18, partial back-propagation, hard pair
 # selection) on Fashion-MNIST one after the other, evaluates both with kNN after
 # every epoch, and ends with one side-by-side table (training time, images/s,
