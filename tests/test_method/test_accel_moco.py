@@ -7,6 +7,7 @@ from mmpretrain.models.utils import batch_shuffle_ddp
 from helpers import assert_gradients, count_stage_calls, gets_gradient, views
 from mmaccel.models.selectors import ShuffledKeyOrder
 from mmaccel.registry import MODELS
+from mmaccel.utils import ConfigError
 
 BACKBONE = dict(depth=18, base_channels=4, stem_channels=4,
                 norm_cfg=dict(type='BN'))
@@ -219,3 +220,79 @@ def test_update_window_limits_gradients(window):
         assert (p.grad is not None) == gets_gradient(name, 3, first), name
     with pytest.raises(ValueError, match='update_window'):
         MODELS.build(accel_cfg(update_window=0))
+
+
+def _step(model, exit, seed=0):
+    model.set_active_exit(exit)
+    torch.manual_seed(seed)  # the same crops in both models
+    losses = model.loss(views(), None)
+    sum(losses.values()).backward()
+    return losses
+
+
+@pytest.mark.parametrize('exit', [3, 4])
+def test_train_scoring_heads_teaches_only_the_scoring_heads(exit):
+    """Past both selections, exits 1 and 2's heads learn from their loss on
+    the whole maps and their queues take the keys, while the backbone's
+    gradients are exactly those of the step without the option."""
+    plain = MODELS.build(accel_cfg())
+    scoring = MODELS.build(accel_cfg(train_scoring_heads=True))
+    scoring.load_state_dict(plain.state_dict())
+    plain.train()
+    scoring.train()
+    _step(plain, exit)
+    losses = _step(scoring, exit)
+    assert sorted(losses) == sorted(
+        [f'loss_exit{exit}', 'loss_score1', 'loss_score2'])
+    assert all(torch.isfinite(v) for v in losses.values())
+    grads = dict(plain.named_parameters())
+    for name, p in scoring.named_parameters():
+        if name.startswith('backbone.'):
+            torch.testing.assert_close(p.grad, grads[name].grad,
+                                       rtol=0, atol=0, msg=name)
+        elif name.startswith('neck.heads.exit'):
+            k = int(name[len('neck.heads.exit')])
+            assert (p.grad is not None) == (k in (1, 2, exit)), name
+    assert scoring.queue_ptr.tolist() == [
+        4, 4] + [4 if e == exit else 0 for e in (3, 4)]
+
+
+def test_train_scoring_heads_adds_nothing_before_a_selection():
+    model = MODELS.build(accel_cfg(train_scoring_heads=True))
+    model.train()
+    assert list(_step(model, 1)) == ['loss_exit1']
+    assert sorted(_step(model, 2)) == ['loss_exit2', 'loss_score1']
+
+
+@pytest.mark.parametrize('cfg,match', [
+    (dict(selector=False), 'needs a selector that scores'),
+    (dict(selector=dict(type='HardPairSelector', positions=(1, 2),
+                        mode='random')), 'needs a selector that scores'),
+    (dict(train_scoring_heads='yes'), 'True or False'),
+])
+def test_rejects_train_scoring_heads_without_scores(cfg, match):
+    cfg = dict(cfg)
+    selector = cfg.pop('selector', True)
+    built = accel_cfg(selector=selector is not False, **cfg)
+    if isinstance(selector, dict):
+        built['selector'] = selector
+    built.setdefault('train_scoring_heads', True)
+    with pytest.raises(ConfigError,
+                       match=f'model.train_scoring_heads.*{match}'):
+        MODELS.build(built)
+
+
+def test_rejects_train_scoring_heads_where_unsupported():
+    cfg = accel_cfg(train_scoring_heads=True)
+    cfg.update(type='AccelSimCLR',
+               neck=dict(cfg['neck'], head=dict(
+                   type='NonLinearNeck', hid_channels=16, out_channels=8,
+                   num_layers=2, with_avg_pool=True)),
+               head=dict(type='ContrastiveHead',
+                         loss=dict(type='CrossEntropyLoss'),
+                         temperature=0.1))
+    for key in ('queue_len', 'feat_dim'):
+        cfg.pop(key)
+    with pytest.raises(ConfigError, match='train_scoring_heads=True is not '
+                       'supported by this algorithm'):
+        MODELS.build(cfg)

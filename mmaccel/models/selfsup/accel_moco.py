@@ -95,10 +95,12 @@ class AccelMoCo(MultiExitMixin, MoCo):
             # shuffle for making use of BN
             im_k, idx_unshuffle = batch_shuffle_ddp(inputs[1])
 
+        tap = {} if self.train_scoring_heads else None
         f_q, f_k = self.run(
             Stream(inputs[0], 'query'),
             Stream(im_k, 'key', backbone_k, grad=False),
-            key_order=ShuffledKeyOrder(idx_unshuffle))
+            key_order=ShuffledKeyOrder(idx_unshuffle),
+            tap=tap)
 
         q = self.neck((f_q, ), exit)[0]  # N x C
         q = nn.functional.normalize(q, dim=1)
@@ -106,9 +108,34 @@ class AccelMoCo(MultiExitMixin, MoCo):
             k = nn.functional.normalize(neck_k((f_k, ), exit)[0], dim=1)
             k = batch_unshuffle_ddp(k, idx_unshuffle)
 
+        losses = {f'loss_exit{exit}': self._exit_loss(exit, q, k)}
+        if tap:
+            losses.update(self.scoring_head_losses(tap, idx_unshuffle))
+        return losses
+
+    def _exit_loss(self, exit: int, q: torch.Tensor,
+                   k: torch.Tensor) -> torch.Tensor:
+        """InfoNCE of normalized queries and keys against exit ``exit``'s
+        queue, which then takes the keys."""
         i = self.exits.index(exit)
         l_pos, l_neg = contrastive_logits(q, k,
                                           self.queue[i].clone().detach())
         loss = self.head.loss(l_pos, l_neg)
         self._dequeue_and_enqueue_exit(i, k)
-        return {f'loss_exit{exit}': loss}
+        return loss
+
+    def scoring_head_losses(self, tap: dict,
+                            idx_unshuffle: torch.Tensor) -> dict:
+        """Exit ``k``'s loss on the whole maps at each selection ``k``,
+        queries detached from the backbone (only the exit's head learns);
+        the keys go to exit ``k``'s queue as in a step that stops there."""
+        neck_k = self.encoder_k.module[1]
+        losses = {}
+        for stage, (m_q, m_k) in tap.items():
+            q = nn.functional.normalize(
+                self.neck((m_q.detach(), ), stage)[0], dim=1)
+            with torch.no_grad():
+                k = nn.functional.normalize(neck_k((m_k, ), stage)[0], dim=1)
+                k = batch_unshuffle_ddp(k, idx_unshuffle)
+            losses[f'loss_score{stage}'] = self._exit_loss(stage, q, k)
+        return losses

@@ -62,6 +62,16 @@ class MultiExitMixin:
         update_window (int, optional): Update only the last this many stages
             up to the active exit (ablation, paper's Table 4). Defaults to
             None: all of them (the method).
+        train_scoring_heads (bool): Beyond the paper: in a step whose active
+            exit lies past a selection position, that position's exit head
+            (which scores the crop pairs) also learns, from its contrastive
+            loss on the whole map before the cut, detached from the backbone
+            (logged as ``loss_score{k}``). Without it an exit's head learns
+            only in steps that stop at that exit, so with a schedule that
+            rarely draws early exits, or none (selection without partial
+            back-propagation, the paper's Table 6), pairs are ranked by a
+            stale or untrained projection. Only algorithms with
+            :meth:`scoring_head_losses` support it. Defaults to False.
         **kwargs: The upstream algorithm's other arguments.
     """
 
@@ -77,6 +87,7 @@ class MultiExitMixin:
                  head: dict,
                  selector: Optional[Union[dict, nn.Module]] = None,
                  update_window: Optional[int] = None,
+                 train_scoring_heads: bool = False,
                  **kwargs) -> None:
         name = type(self).__name__
         backbone = _build(backbone)
@@ -108,6 +119,8 @@ class MultiExitMixin:
             raise ValueError(f'{name}: update_window must be None or an '
                              f'integer >= 1; got {update_window!r}')
         self.update_window = update_window
+        self.train_scoring_heads = self._check_train_scoring_heads(
+            train_scoring_heads)
         self.exits = exits
         self.active_exit = exits[-1]
 
@@ -131,6 +144,28 @@ class MultiExitMixin:
                 'HardExampleSelector with AccelSimCLR')
         return selector
 
+    def _check_train_scoring_heads(self, value) -> bool:
+        name = type(self).__name__
+        if not isinstance(value, bool):
+            raise ConfigError(f'{name}: model.train_scoring_heads must be '
+                              f'True or False; got {value!r}')
+        if not value:
+            return False
+        if type(self).scoring_head_losses is \
+                MultiExitMixin.scoring_head_losses:
+            raise ConfigError(
+                f'{name}: model.train_scoring_heads=True is not supported '
+                'by this algorithm (it has no scoring_head_losses); allowed: '
+                'False')
+        if self.selector is None or not getattr(self.selector,
+                                                'needs_scores', False):
+            raise ConfigError(
+                f'{name}: model.train_scoring_heads=True needs a selector '
+                'that scores crop pairs (HardPairSelector with mode hard or '
+                'easy and num_candidates > 1); got selector '
+                f'{self.selector!r}')
+        return True
+
     def set_active_exit(self, exit: int) -> None:
         """Choose the exit that the next training step runs to."""
         self.active_exit = self.backbone.check_exit(exit)
@@ -142,11 +177,13 @@ class MultiExitMixin:
     def run(self,
             *streams: Stream,
             key_order: Optional[KeyOrder] = None,
-            select: bool = True) -> List[torch.Tensor]:
+            select: bool = True,
+            tap: Optional[dict] = None) -> List[torch.Tensor]:
         """Run the passes of a step to the active exit (see ``run_pair``),
         with this algorithm's backbone (where a pass names no encoder),
         selector (unless ``select`` is False), :meth:`score_pairs` and
-        update window. Returns each pass's feature map at the exit."""
+        update window. Returns each pass's feature map at the exit; ``tap``
+        collects the whole maps at the selections (see ``run_pair``)."""
         streams = [s if s.encoder is not None else
                    s._replace(encoder=self.backbone) for s in streams]
         return run_pair(
@@ -155,7 +192,14 @@ class MultiExitMixin:
             selector=self.selector if select else None,
             score_fn=self.score_pairs,
             key_order=key_order,
-            update_window=self.update_window)
+            update_window=self.update_window,
+            tap=tap)
+
+    def scoring_head_losses(self, tap: dict, **kwargs) -> dict:
+        """The losses that train the scoring heads (``train_scoring_heads``)
+        from ``tap`` (stage: each pass's whole map at that selection), the
+        maps detached, as ``{'loss_score{k}': loss}``."""
+        raise NotImplementedError
 
     def score_pairs(self, stage: int, pooled_q: torch.Tensor,
                     pooled_k: torch.Tensor) -> torch.Tensor:

@@ -5,7 +5,7 @@ It is the one place that knows the order "stage, maybe select, next stage";
 every accelerated algorithm calls it (through ``MultiExitMixin.run``).
 """
 from contextlib import nullcontext
-from typing import List, NamedTuple, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import torch
 from torch import nn
@@ -93,7 +93,9 @@ def run_pair(streams: Sequence[Stream],
              selector: Optional[BaseSelector] = None,
              score_fn: Optional[ScoreFn] = None,
              key_order: Optional[KeyOrder] = None,
-             update_window: Optional[int] = None) -> List[torch.Tensor]:
+             update_window: Optional[int] = None,
+             tap: Optional[Dict[int, List[torch.Tensor]]] = None
+             ) -> List[torch.Tensor]:
     """Run the passes of a view pair up to ``exit``, selecting on the way.
 
     Every pass runs the stem, then stage by stage, all passes in lockstep
@@ -115,6 +117,10 @@ def run_pair(streams: Sequence[Stream],
             up to ``exit``: the stem and the stages before them run under
             ``no_grad`` in trained passes (an ablation of the paper's
             Table 4). Defaults to None: everything up to the exit is updated.
+        tap (dict, optional): If given, every pass's whole map at each
+            selection that happens (a position before ``exit``) is stored in
+            it, before the selector cuts it: ``tap[stage]`` is a list in the
+            order of the passes (used to train the scoring heads).
 
     Returns:
         list[Tensor]: Each pass's map after stage ``exit``, in its layout.
@@ -144,6 +150,8 @@ def run_pair(streams: Sequence[Stream],
             with ctx(s, stage):
                 maps[i] = s.encoder.forward_stage(stage, maps[i])
         if stage in positions and stage < exit:
+            if tap is not None:
+                tap[stage] = list(maps)
             maps = _select(selector, stage, maps, streams, score_fn,
                            key_order)
     return maps
