@@ -9,35 +9,18 @@
 # minutes on a CPU).
 _base_ = [
     '../_base_/datasets/fmnist-64px_bs256_mocov2.py',
+    '../_base_/models/mocov2_resnet18-tiny.py',
     'mmpretrain::_base_/schedules/imagenet_sgd_coslr_200e.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
 default_scope = 'mmaccel'
 custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 
+# the tiny model at half ResNet-18 width, with a 128-d projection
 model = dict(
-    type='MoCo',
-    queue_len=4096,
     feat_dim=128,
-    momentum=0.001,
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        in_channels=1,
-        stem_channels=32,
-        base_channels=32,
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=False),
-    neck=dict(
-        type='MoCoV2Neck',
-        in_channels=256,
-        hid_channels=256,
-        out_channels=128,
-        with_avg_pool=True),
-    head=dict(
-        type='ContrastiveHead',
-        loss=dict(type='CrossEntropyLoss'),
-        temperature=0.2))
+    backbone=dict(stem_channels=32, base_channels=32),
+    neck=dict(in_channels=256, hid_channels=256, out_channels=128))
 
 optim_wrapper = dict(optimizer=dict(lr=0.03))
 param_scheduler = [

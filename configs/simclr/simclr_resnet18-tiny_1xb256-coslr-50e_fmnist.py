@@ -2,53 +2,20 @@
 # (stage widths 16/32/64/128, one input channel): the baseline twin of
 # configs/accel_simclr/ for tests and demos on CPU.
 #
-# The model is upstream's simclr_resnet50_8xb32-coslr-200e_in1k.py, narrowed,
-# with plain batch norm (SyncBN needs a GPU); the two 32 px views are those of
-# the MoCo v2 twin. As there, upstream's SimCLR config cannot be a _base_ beside
-# the data set file (both define train_dataloader), so the LARS schedule and the
-# runtime come from upstream and the model is restated here.
+# The model is upstream's SimCLR, narrowed (../_base_/models/
+# simclr_resnet18-tiny.py); the two 32 px views are those of the MoCo v2 twin.
+# As there, upstream's SimCLR config cannot be a _base_ beside the data set file
+# (both define train_dataloader), so the LARS schedule and the runtime come from
+# upstream.
 _base_ = [
     '../_base_/datasets/fmnist_bs256_mocov2.py',
-    'mmpretrain::_base_/schedules/imagenet_lars_coslr_200e.py',
+    '../_base_/models/simclr_resnet18-tiny.py',
+    '../_base_/schedules/lars_coslr_fmnist.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
 default_scope = 'mmaccel'
 custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 
-model = dict(
-    type='SimCLR',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        in_channels=1,
-        stem_channels=16,
-        base_channels=16,
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=True),
-    neck=dict(
-        type='NonLinearNeck',
-        in_channels=128,
-        hid_channels=128,
-        out_channels=64,
-        num_layers=2,
-        with_avg_pool=True,
-        norm_cfg=dict(type='BN1d')),
-    head=dict(
-        type='ContrastiveHead',
-        loss=dict(type='CrossEntropyLoss'),
-        temperature=0.1))
-
-# LARS as upstream: lr = 0.3 x batch / 256, batch 256 on one device; no LARS
-# adaptation and no weight decay for norm layers and biases.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='LARS', lr=0.3, momentum=0.9, weight_decay=1e-6),
-    paramwise_cfg=dict(
-        custom_keys={
-            'bn': dict(decay_mult=0, lars_exclude=True),
-            'bias': dict(decay_mult=0, lars_exclude=True),
-            'downsample.1': dict(decay_mult=0, lars_exclude=True),
-        }))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=50, by_epoch=True, begin=0, end=50)
 ]
