@@ -169,6 +169,13 @@ CASES = {
     'moco-batch-1': ('mocov2', opts('train_dataloader.batch_size=1'),
                      ['train_dataloader.batch_size=1 x 1 process: MoCo',
                       'batch norm'], False),
+    'moco-queue-batch': ('mocov2', opts('model.queue_len=100'), [
+        'train_dataloader.batch_size=8 x 1 process: model.queue_len=100 must '
+        'be divisible by the total training batch size (8)'], False),
+    'moco-baseline-queue-batch': ('mocov2-baseline',
+                                  opts('model.queue_len=100'),
+                                  ['model.queue_len=100 must be divisible'],
+                                  False),
     'data-smaller-than-batch': ('mocov2',
                                 opts('train_dataloader.dataset.indices=5'), [
                                     'train_dataloader: the data set has 5 '
