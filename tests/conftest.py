@@ -1,6 +1,7 @@
 """Shared fixtures: the repository root, and every test running from it (configs
 and data paths such as ``data/fashion-mnist`` are relative to it)."""
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -44,3 +45,15 @@ def subprocess_env() -> dict:
     env['PYTHONPATH'] = os.pathsep.join(
         [str(REPO_ROOT), env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
     return env
+
+
+@pytest.fixture
+def free_port():
+    """A function that returns a free local TCP port, as a string."""
+
+    def find():
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            return str(s.getsockname()[1])
+
+    return find

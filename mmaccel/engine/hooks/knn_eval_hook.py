@@ -4,8 +4,8 @@ from typing import Optional, Tuple
 from mmengine.hooks import Hook
 from mmpretrain.utils import get_ori_model
 
-from mmaccel.evaluation import (extract_features, knn_top1,
-                                 linear_probe_top1)
+from mmaccel.evaluation import (extract_features, gather_features,
+                                 knn_top1, linear_probe_top1)
 from mmaccel.registry import HOOKS
 from mmaccel.utils.progress import progress
 
@@ -47,6 +47,11 @@ class KNNEvalHook(Hook):
         linear_probe (bool): Also report ``linear_top1``, a linear
             classifier fitted on the bank's features of the last map
             (:func:`mmaccel.evaluation.linear_probe_top1`). Defaults to False.
+
+    In a distributed run every rank extracts the features of its share of
+    the bank and the queries (MMEngine's ``DefaultSampler``, ``shuffle=False``)
+    and all ranks evaluate the gathered sets, so the numbers are those of one
+    process.
 
     When a :class:`PreciseBackboneBNHook` re-estimated the batch-norm
     statistics in the same epoch (it runs first), the accuracy with the
@@ -95,8 +100,11 @@ class KNNEvalHook(Hook):
         was_training = model.training
         model.eval()
         try:
+            # in a distributed run each rank extracts its share, and all
+            # ranks get the whole sets
             (bank, bank_labels), (query, query_labels) = [
-                extract_features(model, progress(loader))
+                gather_features(*extract_features(model, progress(loader)),
+                                len(loader.dataset))
                 for loader in self.loaders]
         finally:
             model.train(was_training)
