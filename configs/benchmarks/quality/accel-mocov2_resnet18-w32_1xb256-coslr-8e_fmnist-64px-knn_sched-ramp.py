@@ -3,9 +3,6 @@
 # end of training, so that the deep stages get the late, low-lr updates.
 _base_ = 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py'
 custom_hooks = [
-    dict(
-        type='PartialBackpropHook',
-        schedule=[(0.0, (0.25, 0.25, 0.25, 0.25)),
-                  (1.0, (0.05, 0.05, 0.1, 0.8))]),
-    {{_base_.precise_bn_each_epoch}}, {{_base_.knn_eval_hook}}
+    {{_base_.ramp_exit_hook}}, {{_base_.precise_bn_each_epoch}},
+    {{_base_.knn_eval_hook}}
 ]

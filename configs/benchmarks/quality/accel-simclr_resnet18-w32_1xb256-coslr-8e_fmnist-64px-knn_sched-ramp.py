@@ -3,9 +3,6 @@
 # (0.05, 0.05, 0.1, 0.8) at the end of training.
 _base_ = 'accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py'
 custom_hooks = [
-    dict(
-        type='PartialBackpropHook',
-        schedule=[(0.0, (0.25, 0.25, 0.25, 0.25)),
-                  (1.0, (0.05, 0.05, 0.1, 0.8))]),
-    {{_base_.precise_bn_each_epoch}}, {{_base_.knn_eval_hook}}
+    {{_base_.ramp_exit_hook}}, {{_base_.precise_bn_each_epoch}},
+    {{_base_.knn_eval_hook}}
 ]

@@ -35,3 +35,9 @@ knn_eval_hook = dict(
     eval_at_start=True,
     per_exit=True,
     linear_probe=True)
+# The "ramp" exit schedule (the best of the quality runs): uniform exits at the
+# start, moving linearly to (0.05, 0.05, 0.1, 0.8) at the end of training, so
+# that the deep stages get the late, low-lr updates.
+ramp_exit_hook = dict(
+    type='PartialBackpropHook',
+    schedule=[(0.0, (0.25, 0.25, 0.25, 0.25)), (1.0, (0.05, 0.05, 0.1, 0.8))])
