@@ -5,8 +5,9 @@
         --out docs/img/quality_mocov2.png [--time-key curve_cpu]
 
 For every setting (runs of several seeds are averaged point by point; the
-spread is the min..max over seeds) it draws kNN top-1 against training time
-and against epochs (the paper's Figure 3), and prints a markdown table: final
+spread is the min..max over seeds) it draws kNN top-1 (top row) and the linear
+probe's top-1 (bottom row, at the same evaluations) against training time and
+against epochs (the paper's Figure 3), and prints a markdown table: final
 kNN (mean, min..max, seeds), linear probe, kNN without precise BN, time per
 run, speed-up per run over the baseline, the gap at equal (final) epochs, the
 baseline's kNN at the time the run ended (equal time), and the time to reach
@@ -89,28 +90,49 @@ def table(data, settings, key):
     return '\n'.join(rows)
 
 
+def with_linear_curve(runs, key):
+    """The runs with ``linear_on_key``: the linear probe's [epoch, time,
+    top-1] with the time of the same epoch on the ``key`` curve, so both
+    metrics share one time axis."""
+    out = []
+    for r in runs:
+        times = {e: t for e, t, _ in r.get(key) or []}
+        lin = [[e, times[e], v] for e, _, v in r.get('linear_curve') or []
+               if e in times]
+        out.append(dict(r, linear_on_key=lin))
+    return out
+
+
 def plot(data, settings, key, out, title):
-    fig, (ax_t, ax_e) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for s in settings:
-        runs = data.get(s)
-        if not runs:
-            continue
-        c, lo, hi = mean_curve(runs, key)
-        label = f'{s} ({len(runs)} seed{"s" * (len(runs) > 1)})'
-        for ax, x in ((ax_t, c[:, 1] / 60), (ax_e, c[:, 0])):
-            line, = ax.plot(x, c[:, 2], marker='o', label=label)
-            if len(runs) > 1:
-                ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15)
-    init = np.mean([r['knn_random_init'] for rs in data.values() for r in rs
-                    if r.get('knn_random_init') is not None])
-    for ax in (ax_t, ax_e):
-        ax.axhline(init, color='gray', ls=':', label='random init (mean)')
-        ax.set_ylabel('kNN top-1 (%)')
-        ax.grid(alpha=0.3)
-    ax_t.set_xlabel('CPU time of the training process (min)'
-                    if key == 'curve_cpu' else 'wall-clock training time (min)')
-    ax_e.set_xlabel('epoch')
-    ax_e.legend(fontsize=8)
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    rows = (('kNN top-1 (%)', key, 'knn_random_init'),
+            ('linear probe top-1 (%)', 'linear_on_key', None))
+    for (ylabel, curve_key, init_key), (ax_t, ax_e) in zip(rows, axes):
+        for s in settings:
+            runs = with_linear_curve(data.get(s) or [], key)
+            if not any(r.get(curve_key) for r in runs):
+                continue
+            c, lo, hi = mean_curve(runs, curve_key)
+            label = f'{s} ({len(runs)} seed{"s" * (len(runs) > 1)})'
+            for ax, x in ((ax_t, c[:, 1] / 60), (ax_e, c[:, 0])):
+                line, = ax.plot(x, c[:, 2], marker='o', label=label)
+                if len(runs) > 1:
+                    ax.fill_between(x, lo, hi, color=line.get_color(),
+                                    alpha=0.15)
+        if init_key:
+            init = np.mean([r[init_key] for rs in data.values() for r in rs
+                            if r.get(init_key) is not None])
+            for ax in (ax_t, ax_e):
+                ax.axhline(init, color='gray', ls=':',
+                           label='random init (mean)')
+        for ax in (ax_t, ax_e):
+            ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3)
+        ax_t.set_xlabel('CPU time of the training process (min)'
+                        if key == 'curve_cpu' else
+                        'wall-clock training time (min)')
+        ax_e.set_xlabel('epoch')
+        ax_e.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -132,7 +154,8 @@ def main():
         raise SystemExit(f'error: no baseline run of {args.method} in '
                          f'{args.results}')
     plot(data, args.settings, args.time_key, args.out,
-         args.title or f'{args.method}: kNN top-1 (Fashion-MNIST, 64 px)')
+         args.title or f'{args.method}: kNN and linear probe top-1 '
+         '(Fashion-MNIST, 64 px)')
     print(table(data, args.settings, args.time_key))
     print(f'\nfigure: {args.out}')
 
