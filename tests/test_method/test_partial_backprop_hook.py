@@ -175,7 +175,8 @@ def test_queue_not_divisible_by_batch_fails_before_training(
         [python, 'tools/train.py', cfg, '--work-dir', str(tmp_path / 'w')],
         env=run_env(subprocess_env), capture_output=True, text=True,
         timeout=600)
-    assert proc.returncode != 0
-    assert 'queue_len (250) must be divisible by the total training batch ' \
-        'size (8)' in proc.stderr
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert 'model.queue_len=250 must be divisible by the total training ' \
+        'batch size (8)' in proc.stderr
+    assert '(train)' not in proc.stdout  # no iteration logged
     assert not list((tmp_path / 'w').glob('*.pth'))
