@@ -1,6 +1,6 @@
 from .cfg_options import NEW_KEY_PREFIX, merge_cfg_options
-from .dist_exit import finish_distributed
 from .config import load_config, rescope_config, use_reliable_runtime
+from .dist_exit import finish_distributed
 from .errors import CheckpointError, ConfigError, DataError, MMAccelError
 
 __all__ = [
