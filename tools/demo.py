@@ -60,8 +60,9 @@ DEFAULTS = dict(
     knn_images=None,  # None: the configs' kNN bank and queries (5,000 each)
     work_dir='work_dirs/demo',
 )
-# The accelerated models' exit schedule: '' (uniform, the paper's),
-# '_sched-ramp' or '_sched-deep' (configs/benchmarks/quality/); the MoCo v2
+# The accelerated models' exit schedule: '' (uniform, the paper's) or
+# '_sched-ramp' (configs/benchmarks/quality/; MoCo v2 also has '_sched-deep',
+# SimCLR not); the MoCo v2
 # quality experiments found ramp (uniform exits at the start, moving linearly
 # to 0.05, 0.05, 0.1, 0.8 at the end) the best: -1.14 kNN points against the
 # baseline over 3 seeds, where deep lost 1.91 and uniform 2.95.
