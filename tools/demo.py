@@ -62,10 +62,10 @@ DEFAULTS = dict(
 )
 # The accelerated models' exit schedule: '' (uniform, the paper's) or
 # '_sched-ramp' (configs/benchmarks/quality/; MoCo v2 also has '_sched-deep',
-# SimCLR not); the MoCo v2
-# quality experiments found ramp (uniform exits at the start, moving linearly
-# to 0.05, 0.05, 0.1, 0.8 at the end) the best: -1.14 kNN points against the
-# baseline over 3 seeds, where deep lost 1.91 and uniform 2.95.
+# SimCLR not); the MoCo v2 quality experiments found ramp (uniform exits at
+# the start, moving linearly to 0.05, 0.05, 0.1, 0.8 at the end) the best:
+# -1.14 kNN points against the baseline over 3 seeds, where deep lost 1.91 and
+# uniform 2.95.
 SCHEDULE = '_sched-ramp'
 _CFG = ('configs/benchmarks/quality/'
         '{}_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn{}.py')
