@@ -7,6 +7,9 @@ encoder, necks and exit heads, queues, SwAV's prototypes. An exported backbone
 the ``backbone.`` prefix stripped, as MMDetection and MMSegmentation load it.
 MMEngine's ``Pretrained`` init needs ``prefix='backbone.'`` for the first and
 asserts if given a prefix for the second, so the tools look at the keys first.
+A file that cannot give backbone weights raises mmaccel's
+:class:`~mmaccel.utils.CheckpointError` (the one ``tools/train.py``'s checkpoint
+checks raise), with one line that names the file and what is missing.
 """
 import os.path as osp
 from collections import Counter
@@ -15,6 +18,8 @@ from typing import Dict, Optional, Tuple
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from mmaccel.utils.errors import CheckpointError
+
 __all__ = [
     'CheckpointError', 'BACKBONE_PREFIX', 'read_state_dict',
     'backbone_state_dict', 'read_backbone', 'check_backbone_keys',
@@ -22,11 +27,6 @@ __all__ = [
 ]
 
 BACKBONE_PREFIX = 'backbone.'
-
-
-class CheckpointError(ValueError):
-    """A file cannot give backbone weights; the message is one line that names
-    the file and what is missing."""
 
 
 def read_state_dict(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:

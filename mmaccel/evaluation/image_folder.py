@@ -9,13 +9,15 @@ import os
 import os.path as osp
 from typing import List
 
+from mmaccel.utils.errors import DataError
+
 __all__ = ['ImageFolderError', 'image_folder_classes', 'image_folder_dataset']
 
 # CustomDataset's default extensions.
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif')
 
 
-class ImageFolderError(ValueError):
+class ImageFolderError(DataError):
     """The folder is not in the expected layout (one-line message)."""
 
 
