@@ -44,16 +44,11 @@ def check_batch_size(model, batch_size: int, world_size: int) -> None:
             'least 2 samples per process')
     if isinstance(model, MoCo) and model.queue_len % total:
         # upstream MoCo would stop at an assertion in its first enqueue,
-        # AccelMoCo at its first loss: both after the iteration began
+        # AccelMoCo (a MoCo) at its first loss: both after the iteration began
         raise ConfigError(
             f'{where}: model.queue_len={model.queue_len} must be divisible by '
             f'the total training batch size ({total}): each step replaces '
             'that many keys of the queue')
-    if hasattr(model, 'check_train_batch_size'):
-        try:
-            model.check_train_batch_size(total)
-        except ValueError as e:
-            raise ConfigError(f'{where}: {e}') from None
 
 
 def first_view_shape(dataset):
