@@ -9,6 +9,7 @@
 # define train_dataloader), so the model is restated here.
 _base_ = [
     '../_base_/datasets/fmnist_bs256_mocov2.py',
+    '../_base_/models/resnet18-tiny.py',
     '../_base_/schedules/lars_coslr_fmnist.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
@@ -18,14 +19,7 @@ custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 model = dict(
     type='BYOL',
     base_momentum=0.01,
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        in_channels=1,
-        stem_channels=16,
-        base_channels=16,
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=False),
+    backbone=dict(zero_init_residual=False),
     neck=dict(
         type='NonLinearNeck',
         in_channels=128,

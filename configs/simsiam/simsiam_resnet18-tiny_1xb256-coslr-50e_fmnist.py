@@ -8,6 +8,7 @@
 # and the predictor's learning rate fixed (SimSiamHook), as upstream.
 _base_ = [
     '../_base_/datasets/fmnist_bs256_mocov2.py',
+    '../_base_/models/resnet18-tiny.py',
     'mmpretrain::_base_/schedules/imagenet_sgd_coslr_200e.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
@@ -16,14 +17,6 @@ custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 
 model = dict(
     type='SimSiam',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        in_channels=1,
-        stem_channels=16,
-        base_channels=16,
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=True),
     neck=dict(
         type='NonLinearNeck',
         in_channels=128,

@@ -9,6 +9,7 @@
 # LARS schedule and the runtime come from upstream and the model is restated.
 _base_ = [
     '../_base_/datasets/fmnist_bs256_mocov2.py',
+    '../_base_/models/resnet18-tiny.py',
     'mmpretrain::_base_/schedules/imagenet_lars_coslr_200e.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
@@ -21,14 +22,6 @@ train_dataloader = dict(batch_size=batch_size)
 
 model = dict(
     type='SwAV',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        in_channels=1,
-        stem_channels=16,
-        base_channels=16,
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=True),
     neck=dict(
         type='SwAVNeck',
         in_channels=128,

@@ -2,19 +2,14 @@
 # for Fashion-MNIST on a CPU: a tiny ResNet-18 (stem and stage widths
 # 16/32/64/128, one input channel, plain BN), a 64-d projection, queue 4096,
 # momentum 0.001. The 32 px and 64 px configs in configs/mocov2/ build on it.
+_base_ = 'resnet18-tiny.py'
+
 model = dict(
     type='MoCo',
     queue_len=4096,
     feat_dim=64,
     momentum=0.001,
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        in_channels=1,
-        stem_channels=16,
-        base_channels=16,
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=False),
+    backbone=dict(zero_init_residual=False),
     neck=dict(
         type='MoCoV2Neck',
         in_channels=128,

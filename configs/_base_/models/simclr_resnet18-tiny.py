@@ -2,16 +2,10 @@
 # narrowed for Fashion-MNIST on a CPU: a tiny ResNet-18 (stem and stage widths
 # 16/32/64/128, one input channel, plain BN: SyncBN needs a GPU), a 64-d
 # projection. The 32 px and 64 px configs in configs/simclr/ build on it.
+_base_ = 'resnet18-tiny.py'
+
 model = dict(
     type='SimCLR',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        in_channels=1,
-        stem_channels=16,
-        base_channels=16,
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=True),
     neck=dict(
         type='NonLinearNeck',
         in_channels=128,
