@@ -12,7 +12,8 @@ from make_init import build_runner, untrained_backbone  # noqa: E402
 
 Q = 'configs/benchmarks/quality/'
 BASE = Q + 'mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py'
-ACCEL = Q + 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn_sched-ramp.py'
+ACCEL = (Q + 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn'
+         '_sched-ramp.py')
 
 
 class _Stop(Exception):
