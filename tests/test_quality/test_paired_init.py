@@ -1,14 +1,14 @@
 """Paired runs: tools/analysis/make_init.py saves the backbone a run of a
 config starts from, and an accelerated run given it through
 ``+model.backbone.init_cfg`` starts from the very same backbone."""
-import argparse
 import sys
 
 import pytest
 import torch
+from mmengine.hooks import Hook
 
 sys.path.insert(0, 'tools/analysis')
-from make_init import build_runner, untrained_backbone  # noqa: E402
+from make_init import build_runner, train_args, untrained_backbone  # noqa
 
 Q = 'configs/benchmarks/quality/'
 BASE = Q + 'mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py'
@@ -20,32 +20,28 @@ class _Stop(Exception):
     pass
 
 
+class _Capture(Hook):
+    """Keeps the backbone's state at before_train, then stops the run."""
+
+    def __init__(self):
+        self.state = {}
+
+    def before_train(self, runner):
+        model = getattr(runner.model, 'module', runner.model)
+        self.state = {f'backbone.{k}': v.clone()
+                      for k, v in model.backbone.state_dict().items()}
+        raise _Stop
+
+
 def start_of_training(config, work_dir, cfg_options):
     """The backbone's state when ``tools/train.py``'s Runner starts its first
     epoch (captured by the first hook of before_train, which then stops)."""
-    args = argparse.Namespace(
-        config=config, work_dir=str(work_dir), resume=None, amp=False,
-        channels_last=False, no_validate=False, launcher='none',
-        cfg_options=cfg_options)
-    runner = build_runner(args)
-    seen = {}
-
-    class Capture:
-        priority = 0
-
-        def __getattr__(self, name):  # every other hook point: nothing
-            return lambda *a, **k: None
-
-        def before_train(self, runner):
-            model = getattr(runner.model, 'module', runner.model)
-            seen.update({f'backbone.{k}': v.clone()
-                         for k, v in model.backbone.state_dict().items()})
-            raise _Stop
-
-    runner._hooks.insert(0, Capture())
+    runner = build_runner(train_args(config, str(work_dir), cfg_options))
+    capture = _Capture()
+    runner.register_hook(capture, priority='HIGHEST')
     with pytest.raises(_Stop):
         runner.train()
-    return seen
+    return capture.state
 
 
 def assert_same(a, b):

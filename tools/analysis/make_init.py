@@ -25,14 +25,21 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 from train import build_runner  # noqa: E402  (tools/train.py)
 
 
+def train_args(config: str, work_dir: str,
+               cfg_options: dict) -> argparse.Namespace:
+    """``tools/train.py``'s arguments for a plain run of ``config``."""
+    return argparse.Namespace(
+        config=config, work_dir=work_dir, resume=None, amp=False,
+        channels_last=False, no_validate=False, launcher='none',
+        cfg_options=cfg_options)
+
+
 def untrained_backbone(config: str, seed: int, cfg_options=None) -> dict:
     """``backbone.*`` state of ``config``'s model at the start of training."""
     with tempfile.TemporaryDirectory() as work_dir:
-        args = argparse.Namespace(
-            config=config, work_dir=work_dir, resume=None, amp=False,
-            channels_last=False, no_validate=False, launcher='none',
-            cfg_options=dict(cfg_options or {}, **{'randomness.seed': seed}))
-        runner = build_runner(args)
+        runner = build_runner(train_args(
+            config, work_dir,
+            dict(cfg_options or {}, **{'randomness.seed': seed})))
         # what Runner.train() does before it loads weights and trains
         runner._train_loop = runner.build_train_loop(runner._train_loop)
         runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
