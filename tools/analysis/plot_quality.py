@@ -2,13 +2,17 @@
 
     python tools/analysis/plot_quality.py --method mocov2 \
         --settings baseline accel-uniform accel-ramp accel-deep pbp-only \
-        --out docs/img/quality_mocov2.png [--time-key curve_cpu]
+        --out docs/img/quality_mocov2.png [--time-key curve_cpu] \
+        [--baseline baseline]
 
 For every setting (runs of several seeds are averaged point by point; the
 spread is the min..max over seeds) it draws kNN top-1 (top row) and the linear
 probe's top-1 (bottom row, at the same evaluations) against training time and
 against epochs (the paper's Figure 3), and prints a markdown table: final
-kNN (mean, min..max, seeds), the gap to the baseline's final kNN (the gap at
+kNN (mean, min..max, seeds), the gap to the baseline's final kNN (the
+baseline is the setting named by ``--baseline``, ``baseline`` by default: a
+study that changes a setting of both models, such as MoCo's momentum, names
+its own) (the gap at
 equal epochs when the run has the baseline's epochs), linear probe, kNN
 without precise BN, time per run, speed-up per run over the baseline, the
 baseline's kNN at the time the run ended (equal time), at how many of the
@@ -61,8 +65,8 @@ def time_to_reach(curve, target):
     return None
 
 
-def table(data, settings, key):
-    base, _, _ = mean_curve(data['baseline'], key)
+def table(data, settings, key, baseline='baseline'):
+    base, _, _ = mean_curve(data[baseline], key)
     base_final, base_time = base[-1, 2], base[-1, 1]
     rows = ['| setting | epochs | seeds | kNN final (min..max) | vs the '
             'baseline\'s final kNN | linear probe | kNN without precise BN '
@@ -151,20 +155,22 @@ def main():
     p.add_argument('--results', default='docs/results/quality.json')
     p.add_argument('--method', required=True)
     p.add_argument('--settings', nargs='+', required=True,
-                   help='settings to show; "baseline" must be among them')
+                   help='settings to show, the baseline among them')
+    p.add_argument('--baseline', default='baseline',
+                   help='the setting the others are compared with')
     p.add_argument('--time-key', default='curve_cpu',
                    choices=['curve', 'curve_cpu'])
     p.add_argument('--title', default=None)
     p.add_argument('--out', required=True)
     args = p.parse_args()
     data = load(args.results, args.method)
-    if 'baseline' not in data:
-        raise SystemExit(f'error: no baseline run of {args.method} in '
-                         f'{args.results}')
+    if args.baseline not in data:
+        raise SystemExit(f'error: --baseline: no run of {args.method} with '
+                         f'setting {args.baseline!r} in {args.results}')
     plot(data, args.settings, args.time_key, args.out,
          args.title or f'{args.method}: kNN and linear probe top-1 '
          '(Fashion-MNIST, 64 px)')
-    print(table(data, args.settings, args.time_key))
+    print(table(data, args.settings, args.time_key, args.baseline))
     print(f'\nfigure: {args.out}')
 
 
