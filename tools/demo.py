@@ -66,8 +66,9 @@ DEFAULTS = dict(
 # 0.05, 0.1, 0.8 at the end, and no pair selection), '_sched-ramp' (the same
 # with the paper's hard pair selection) or '' (the paper's defaults: uniform
 # exits and hard pairs). In this regime '_pbp-ramp' kept MoCo v2's accuracy at
-# equal epochs (paired, 3 seeds: 71.89 against 71.83) where the crops cost
-# about 2.5 points, and lost the least with SimCLR (docs/benchmarks.md 4.2).
+# equal epochs (paired, 3 seeds: 71.89 against 72.25, at 1.23x) where the
+# crops cost 2.4 to 2.6 points, and lost the least with SimCLR
+# (docs/benchmarks.md 4.2).
 VARIANT = '_pbp-ramp'
 _CFG = ('configs/benchmarks/quality/'
         '{}_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn{}.py')

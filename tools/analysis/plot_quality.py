@@ -9,16 +9,17 @@ For every setting (runs of several seeds are averaged point by point; the
 spread is the min..max over seeds) it draws kNN top-1 (top row) and the linear
 probe's top-1 (bottom row, at the same evaluations) against training time and
 against epochs (the paper's Figure 3), and prints a markdown table: final
-kNN (mean, min..max, seeds), the gap to the baseline's final kNN (the
-baseline is the setting named by ``--baseline``, ``baseline`` by default: a
-study that changes a setting of both models, such as MoCo's momentum, names
-its own) (the gap at
+kNN (mean, min..max, seeds), the gap to the baseline's final kNN (the gap at
 equal epochs when the run has the baseline's epochs), linear probe, kNN
 without precise BN, time per run, speed-up per run over the baseline, the
 baseline's kNN at the time the run ended (equal time), at how many of the
 run's evaluations after its first epoch it stands at least at the baseline's
 kNN of the same time, and the time to reach the baseline's final kNN
 (interpolated between evaluations) as a share of the baseline's time.
+
+The baseline is the setting named by ``--baseline`` (``baseline`` by
+default); a study run on another machine, or one that changes a setting of
+both models (MoCo's momentum, the number of epochs), names its own.
 """
 import argparse
 import json
