@@ -133,7 +133,10 @@ def plot(data, settings, key, out, title):
                     ax.fill_between(x, lo, hi, color=line.get_color(),
                                     alpha=0.15)
         if init_key:
-            init = np.mean([r[init_key] for rs in data.values() for r in rs
+            # the untrained networks of the runs shown, so that a figure
+            # depends only on its own settings
+            init = np.mean([r[init_key] for s in settings
+                            for r in data.get(s) or []
                             if r.get(init_key) is not None])
             for ax in (ax_t, ax_e):
                 ax.axhline(init, color='gray', ls=':',
