@@ -22,7 +22,10 @@ while read -r method setting seed config rest; do
   .venv/bin/python tools/train.py "$config" --work-dir "$work" \
     --cfg-options randomness.seed="$seed" ${rest#--cfg-options } \
     > "$work.log" 2>&1 || { echo "[quality] $work failed: see $work.log"; continue; }
-  .venv/bin/python tools/analysis/quality_record.py "$work" --method "$method" \
+  # two lists run side by side: the lock keeps one record from overwriting
+  # the other's read-modify-write of quality.json
+  flock work_dirs/quality/.record.lock \
+    .venv/bin/python tools/analysis/quality_record.py "$work" --method "$method" \
     --setting "$setting" --seed "$seed" --config "$config" --command "$cmd"
   touch "$work/done"
 done < "$1"
