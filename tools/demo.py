@@ -67,8 +67,8 @@ DEFAULTS = dict(
 # with the paper's hard pair selection) or '' (the paper's defaults: uniform
 # exits and hard pairs). In this regime '_pbp-ramp' kept MoCo v2's accuracy at
 # equal epochs (paired, 3 seeds: 71.89 against 72.25, at 1.23x) where the
-# crops cost 2.4 to 2.6 points, and lost the least with SimCLR
-# (docs/benchmarks.md 4.2).
+# crops cost 2.4 to 2.6 points; with SimCLR it lost 1.47 (paired, 3 seeds)
+# against 3.48 with the crops (docs/benchmarks.md 4.2).
 VARIANT = '_pbp-ramp'
 _CFG = ('configs/benchmarks/quality/'
         '{}_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn{}.py')

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: sets everything up, then pre-trains MMPretrain's SimCLR and its
 # accelerated twin (multi-exit ResNet-18, partial back-propagation with the ramp
-# exit schedule; VARIANT in tools/demo.py adds hard pair selection) on
+# exit schedule, no pair selection; VARIANT in tools/demo.py picks another) on
 # Fashion-MNIST one after the other, evaluates both with kNN after
 # every epoch, and ends with one side-by-side table (training time, images/s,
 # peak memory, kNN top-1, speed-up) and a plot in work_dirs/demo/.
