@@ -5,7 +5,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ['get_random_state', 'set_random_state']
+__all__ = ['get_random_state', 'set_random_state', 'derive_seed']
 
 
 def get_random_state() -> dict:
@@ -32,3 +32,26 @@ def set_random_state(state: dict) -> None:
     torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])
+
+
+def derive_seed(*keys: int) -> int:
+    """A 32-bit seed that is a function of ``keys`` alone.
+
+    The one rule by which mmaccel derives the randomness of a piece of work
+    from where it sits in a run, e.g. ``derive_seed(seed, epoch, index)`` for
+    the augmentations of one sample, so that the result depends neither on
+    which process or loader worker does the work nor on where a run resumed.
+    NumPy's ``SeedSequence`` mixes the keys: nearby keys give unrelated seeds.
+
+    Args:
+        *keys (int): Non-negative integers, e.g. ``(seed, epoch, index)``.
+
+    Returns:
+        int: A seed in ``[0, 2**32)``.
+    """
+    if not keys or any(not isinstance(k, (int, np.integer)) or k < 0
+                       for k in keys):
+        raise ValueError('derive_seed needs non-negative integers; got '
+                         f'{keys!r}')
+    return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(
+        1, dtype=np.uint32)[0])
