@@ -29,6 +29,18 @@ def read_scalars(work_dir):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def cpu_model():
+    """The processor's model name (``/proc/cpuinfo``), or None."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def make_record(rows, args):
     evals = sorted((r for r in rows if 'knn_top1' in r),
                    key=lambda r: r['knn_epoch'])
@@ -64,6 +76,7 @@ def make_record(rows, args):
         command=args.command,
         threads=int(os.environ.get('OMP_NUM_THREADS', '0')) or None,
         machine=f'{platform.machine()}, {os.cpu_count()} CPUs',
+        cpu=cpu_model(),
     )
     return rec
 
