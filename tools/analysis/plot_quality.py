@@ -20,6 +20,13 @@ kNN of the same time, and the time to reach the baseline's final kNN
 The baseline is the setting named by ``--baseline`` (``baseline`` by
 default); a study run on another machine, or one that changes a setting of
 both models (MoCo's momentum, the number of epochs), names its own.
+
+Paired statistics follow the table: for every setting, over the seeds it
+shares with the baseline, the mean difference of the final kNN (equal
+epochs) and of the kNN at equal time (both curves read at the earlier of the
+two runs' end times), each with its two-sided 95 % Student-t interval. A
+target "within d points" is met only when the interval's lower end is above
+``-d``.
 """
 import argparse
 import json
@@ -103,6 +110,62 @@ def table(data, settings, key, baseline='baseline'):
     return '\n'.join(rows)
 
 
+# two-sided 95 % quantiles of Student's t, by degrees of freedom
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447,
+        7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086,
+        30: 2.042}
+
+
+def mean_ci(values):
+    """Mean and two-sided 95 % t interval ``(mean, lo, hi)``; the interval
+    is None for fewer than two values."""
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2:
+        return float(v.mean()), None, None
+    df = len(v) - 1
+    t = T975[max(k for k in T975 if k <= df)]  # conservative between keys
+    half = t * v.std(ddof=1) / np.sqrt(len(v))
+    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
+
+
+def paired_gaps(data, setting, key, baseline='baseline'):
+    """Per seed shared with the baseline: (seed, gap at equal epochs, gap at
+    equal time), the latter at the earlier of the two runs' end times."""
+    base = {r['seed']: np.asarray(r[key], dtype=float)
+            for r in data[baseline] if r.get(key)}
+    gaps = []
+    for r in data.get(setting) or []:
+        b = base.get(r['seed'])
+        if b is None or not r.get(key):
+            continue
+        c = np.asarray(r[key], dtype=float)
+        t = min(c[-1, 1], b[-1, 1])
+        gaps.append((r['seed'], c[-1, 2] - b[-1, 2],
+                     value_at(c, t) - value_at(b, t)))
+    return gaps
+
+
+def paired_table(data, settings, key, baseline='baseline'):
+    def fmt(ci):
+        m, lo, hi = ci
+        return (f'{m:+.2f}' if lo is None else
+                f'{m:+.2f} ({lo:+.2f}..{hi:+.2f})')
+
+    rows = ['| setting | paired seeds | gap at equal epochs, mean (95 % CI) '
+            '| gap at equal time, mean (95 % CI) | per seed (epochs / time) |',
+            '| --- ' * 5 + '|']
+    for s in settings:
+        gaps = paired_gaps(data, s, key, baseline)
+        if s == baseline or not gaps:
+            continue
+        per_seed = ', '.join(f's{seed}: {e:+.2f} / {t:+.2f}'
+                             for seed, e, t in gaps)
+        rows.append(f'| {s} | {len(gaps)} '
+                    f'| {fmt(mean_ci([g[1] for g in gaps]))} '
+                    f'| {fmt(mean_ci([g[2] for g in gaps]))} | {per_seed} |')
+    return '\n'.join(rows)
+
+
 def with_linear_curve(runs, key):
     """The runs with ``linear_on_key``: the linear probe's [epoch, time,
     top-1] with the time of the same epoch on the ``key`` curve, so both
@@ -175,6 +238,8 @@ def main():
          args.title or f'{args.method}: kNN and linear probe top-1 '
          '(Fashion-MNIST, 64 px)')
     print(table(data, args.settings, args.time_key, args.baseline))
+    print()
+    print(paired_table(data, args.settings, args.time_key, args.baseline))
     print(f'\nfigure: {args.out}')
 
 
