@@ -6,10 +6,15 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.model import BaseAveragedModel
 from mmpretrain.utils import get_ori_model
 
-from mmaccel.models.utils.cost_model import backbone_macs_to_exit
+from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
+                                              cumulative_macs, step_cost)
 from mmaccel.registry import HOOKS
+from mmaccel.utils.errors import ConfigError
+from .keypoints import (check_crop_ratio, check_keypoints, check_window,
+                        linear_at, step_at)
 
 
 def _check_probs(name: str, value) -> Tuple[float, ...]:
@@ -51,6 +56,32 @@ class PartialBackpropHook(Hook):
     the expected cost per step ``sum_k p_k * cost_k`` averaged over the
     schedule, so that a schedule's ideal speed-up is known before training.
 
+    Two more schedules act on the model before every iteration, both
+    functions of the same progress (so every rank gets the same values and a
+    resumed run continues them):
+
+    - ``crop_schedule``: the selector's crop ratio
+      (``model.set_crop_ratio``, on a :class:`HardPairSelector`), keypoints
+      ``[(progress, crop_ratio), ...]`` linearly interpolated; a progress
+      given twice in a row is a jump, and a ratio of 1 switches selection
+      off. ``[(0, .75), (.7, .75), (.7, 1.)]``: the paper's crops until 70 %
+      of training, none after; ``[(0, .75), (.5, .75), (1, 1.)]``: crops
+      growing to the whole map over the second half.
+    - ``window_schedule``: the update window (``model.set_update_window``:
+      an exit-k step updates only stages ``k - w + 1 .. k``, the stem only
+      when that reaches stage 1; None: all), keypoints
+      ``[(progress, window), ...]`` in steps: each window holds from its
+      progress to the next keypoint. ``[(0, None), (.75, 2)]``: from 75 %
+      of training an exit-4 step updates stages 3 and 4 only (FreezeOut-like).
+
+    With these schedules (or a fixed ``update_window``) an exit's cost is
+    that of a whole training step (``cost_model.step_cost``): the forward
+    passes to the exit on the maps that the crops leave (a momentum
+    encoder's included) and the backward pass, twice the forward MACs of the
+    updated stages; without them it is the forward cost, the same ratio.
+    Scoring the crop pairs, the loss and the optimizer step are not
+    counted.
+
     Args:
         exit_probs (Sequence[float], optional): Fixed probability of each of
             the model's exits, in the order of the backbone's ``exits``.
@@ -58,6 +89,12 @@ class PartialBackpropHook(Hook):
         schedule (Sequence[tuple], optional): Keypoints ``(progress, probs)``
             of a schedule, progress increasing. Excludes ``exit_probs``.
         seed (int): Seed of the draws. Defaults to 0.
+        crop_schedule (Sequence[tuple], optional): Keypoints
+            ``(progress, crop_ratio)`` of the selector's crop ratio, ratios
+            in (0, 1]. Defaults to None: the selector's own.
+        window_schedule (Sequence[tuple], optional): Keypoints
+            ``(progress, window)`` of the update window, windows None or
+            integers >= 1. Defaults to None: the model's ``update_window``.
     """
 
     priority = 'NORMAL'
@@ -65,7 +102,9 @@ class PartialBackpropHook(Hook):
     def __init__(self,
                  exit_probs: Optional[Sequence[float]] = None,
                  schedule: Optional[Sequence[tuple]] = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0,
+                 crop_schedule: Optional[Sequence[tuple]] = None,
+                 window_schedule: Optional[Sequence[tuple]] = None) -> None:
         if exit_probs is not None and schedule is not None:
             raise ValueError('PartialBackpropHook: give exit_probs (fixed) or '
                              'schedule (keypoints), not both')
@@ -78,6 +117,12 @@ class PartialBackpropHook(Hook):
                              f'non-negative integer; got {seed!r}')
         self.schedule = schedule
         self.seed = seed
+        self.crop_schedule = None if crop_schedule is None else \
+            check_keypoints('crop_schedule', crop_schedule, check_crop_ratio,
+                            'crop ratios in (0, 1] (1: no crop)', jumps=True)
+        self.window_schedule = None if window_schedule is None else \
+            check_keypoints('window_schedule', window_schedule, check_window,
+                            'None or integers >= 1')
         self.exits = None
         self.probs = None
         self.max_iters = None
@@ -126,9 +171,24 @@ class PartialBackpropHook(Hook):
                 f'PartialBackpropHook: {name} has {n} entries but the model '
                 f'has {len(self.exits)} exits {self.exits}; give one '
                 'probability per exit')
+        self._check_model(model)
         self.max_iters = getattr(runner, 'max_iters', None)
         self.probs = self.probs_at(0.0)
         model.set_active_exit(self.exits[-1])
+
+    def _check_model(self, model) -> None:
+        if self.crop_schedule is not None and not hasattr(
+                getattr(model, 'selector', None), 'set_crop_ratio'):
+            raise ConfigError(
+                'PartialBackpropHook: crop_schedule needs a model whose '
+                'selector crops maps (HardPairSelector); got selector '
+                f'{type(getattr(model, "selector", None)).__name__}')
+        if self.window_schedule is not None and not hasattr(
+                model, 'set_update_window'):
+            raise ConfigError(
+                'PartialBackpropHook: window_schedule needs a model with '
+                'set_update_window() (an accelerated algorithm); got '
+                f'{type(model).__name__}')
 
     def probs_at(self, progress: float) -> np.ndarray:
         """Exit probabilities at a share ``progress`` of training."""
@@ -145,6 +205,19 @@ class PartialBackpropHook(Hook):
         probs = np.asarray(probs, dtype=np.float64)
         return probs / probs.sum()
 
+    def crop_at(self, progress: float) -> Optional[float]:
+        """The crop ratio at ``progress`` (None without a crop schedule)."""
+        if self.crop_schedule is None:
+            return None
+        return float(linear_at(self.crop_schedule, progress))
+
+    def window_at(self, progress: float, default=None) -> Optional[int]:
+        """The update window at ``progress`` (``default`` without a window
+        schedule)."""
+        if self.window_schedule is None:
+            return default
+        return step_at(self.window_schedule, progress)
+
     def progress(self, iteration: int) -> float:
         return iteration / self.max_iters if self.max_iters else 0.0
 
@@ -154,33 +227,66 @@ class PartialBackpropHook(Hook):
         rng = np.random.default_rng([self.seed, iteration])
         return self.exits[int(rng.choice(len(self.exits), p=probs))]
 
-    def expected_cost(self, costs: Dict[int, float],
-                      num_points: int = 101) -> float:
-        """``sum_k p_k * cost_k``, averaged over the schedule's progress."""
+    def expected_cost(self, costs, num_points: int = 101) -> float:
+        """``sum_k p_k * cost_k``, averaged over the schedule's progress;
+        ``costs`` maps each exit to its cost, or is a function of progress
+        that returns such a map (costs that follow a schedule)."""
         grid = np.linspace(0.0, 1.0, num_points)
-        vec = np.array([costs[k] for k in self.exits], dtype=np.float64)
-        return float(np.mean([self.probs_at(t) @ vec for t in grid]))
+        at = costs if callable(costs) else (lambda t: costs)
+        return float(np.mean([
+            self.probs_at(t) @ np.array([at(t)[k] for k in self.exits])
+            for t in grid
+        ]))
 
     @torch.no_grad()
-    def measure_costs(self, model, inputs: torch.Tensor) -> Dict[int, float]:
-        """Cost of each exit relative to a whole forward pass (MACs)."""
+    def measure_stage_costs(self, model, inputs: torch.Tensor,
+                            crop_ratio: Optional[float] = None) -> list:
+        """Forward MACs up to the stem (entry 0) and up to each stage to the
+        last exit, relative to a whole forward pass, with the selector's
+        crops (at ``crop_ratio``; None: the selector's own)."""
         was_training = model.training
         model.eval()  # batch norm must not learn from the probe
+        # crops shrink the maps; a selector without crops (hard examples)
+        # keeps whole maps of fewer samples: not counted
+        selector = getattr(model, 'selector', None)
+        if not hasattr(selector, 'crop_size'):
+            selector = None
+        ratio = getattr(selector, 'crop_ratio', None)
         try:
+            if crop_ratio is not None:
+                selector.set_crop_ratio(crop_ratio)
             x = inputs[:1].float()
-            # crops shrink the maps; a selector without crops (hard
-            # examples) keeps whole maps of fewer samples: not counted
-            selector = getattr(model, 'selector', None)
-            if not hasattr(selector, 'crop_size'):
-                selector = None
-            full = backbone_macs_to_exit(model.backbone, x, None)
-            return {
-                k: backbone_macs_to_exit(model.backbone, x, k, selector) /
-                full
-                for k in self.exits
-            }
+            stages = cumulative_macs(model.backbone, x, self.exits[-1],
+                                     selector)
+            full = backbone_macs_to_exit(model.backbone, x)
+            return [m / full for m in stages]
         finally:
+            if crop_ratio is not None:
+                selector.set_crop_ratio(ratio)
             model.train(was_training)
+
+    def measure_costs(self, model, inputs: torch.Tensor) -> Dict[int, float]:
+        """Forward cost of each exit relative to a whole forward pass
+        (MACs), with the selector's crops at its current ratio."""
+        stages = self.measure_stage_costs(model, inputs)
+        return {k: stages[k] for k in self.exits}
+
+    def _step_costs(self, model, inputs: torch.Tensor):
+        """Each exit's step cost (:func:`step_cost`) as a function of
+        progress, for the crop and window schedules."""
+        forward_only = float(any(
+            isinstance(m, BaseAveragedModel) for m in model.children()))
+        window = getattr(model, 'update_window', None)
+        tables = {}
+
+        def costs_at(t: float) -> Dict[int, float]:
+            ratio = self.crop_at(t)
+            if ratio not in tables:
+                tables[ratio] = self.measure_stage_costs(model, inputs, ratio)
+            return {k: step_cost(tables[ratio], k, self.window_at(t, window),
+                                 forward_only) for k in self.exits}
+
+        return costs_at
 
     def _report_costs(self, runner, data_batch) -> None:
         model = get_ori_model(runner.model)
@@ -191,11 +297,25 @@ class PartialBackpropHook(Hook):
             inputs = torch.stack(list(inputs))
         inputs = inputs.to(next(model.backbone.parameters()).device)
         self.costs = self.measure_costs(model, inputs)
-        expected = self.expected_cost(self.costs)
-        costs = ', '.join(f'exit {k}: {c:.3f}' for k, c in self.costs.items())
+        scheduled = self.crop_schedule is not None or \
+            self.window_schedule is not None or \
+            getattr(model, 'update_window', None) is not None
+        costs = self._step_costs(model, inputs) if scheduled else self.costs
+        expected = self.expected_cost(costs)
+
+        def show(c):
+            return ', '.join(f'exit {k}: {v:.3f}' for k, v in c.items())
+
+        if scheduled:
+            what = (f'at the start {show(costs(0.0))}; at the end '
+                    f'{show(costs(1.0))}; a step counts its forward passes '
+                    'to the exit on the cropped maps and its backward pass '
+                    '(2x forward MACs) through the update window')
+        else:
+            what = show(costs)
         runner.logger.info(
             f'exit schedule: expected cost per step {expected:.3f} of the '
-            f'whole network (sum_k p_k * cost_k; {costs}), ideal speed-up '
+            f'whole network (sum_k p_k * cost_k; {what}), ideal speed-up '
             f'{1 / expected:.2f}x')
         runner.message_hub.update_info('exit_expected_cost', expected)
 
@@ -204,9 +324,24 @@ class PartialBackpropHook(Hook):
         if self.costs is None:
             self._report_costs(runner, data_batch)
         exit = self.draw(runner.iter)
-        get_ori_model(runner.model).set_active_exit(exit)
+        model = get_ori_model(runner.model)
+        model.set_active_exit(exit)
         runner.message_hub.update_scalar('train/active_exit', exit)
         self.counts[exit] += 1
+        self._apply_schedules(runner, model, self.progress(runner.iter))
+
+    def _apply_schedules(self, runner, model, progress: float) -> None:
+        """Set the crop ratio and the update window of this iteration."""
+        if self.crop_schedule is not None:
+            ratio = self.crop_at(progress)
+            model.set_crop_ratio(ratio)
+            runner.message_hub.update_scalar('train/crop_ratio', ratio)
+        if self.window_schedule is not None:
+            window = self.window_at(progress)
+            model.set_update_window(window)
+            # 0: no window, every stage up to the exit is updated
+            runner.message_hub.update_scalar('train/update_window',
+                                             window or 0)
 
     def after_train_epoch(self, runner) -> None:
         total = sum(self.counts.values())

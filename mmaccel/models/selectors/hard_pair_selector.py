@@ -24,7 +24,11 @@ class HardPairSelector(BaseSelector):
     Crop size: ``max(1, floor(crop_ratio * size + 0.5))`` for the height and
     the width separately (round half up), e.g. 3/4 of a 56 x 56 map is
     42 x 42 and of 21 x 21 is 16 x 16. Offsets are uniform over the valid
-    positions.
+    positions. A crop as large as the map (``crop_ratio=1``, or a map too
+    small for a smaller crop) leaves the maps as they are: nothing is drawn,
+    scored or cut, so a crop schedule (``PartialBackpropHook``'s
+    ``crop_schedule``, through :meth:`set_crop_ratio`) switches selection off
+    with a ratio of 1.
 
     Scoring: a crop's pooled feature is the mean of the map over the crop,
     computed with row and column masks (no crop is copied to score it).
@@ -52,18 +56,28 @@ class HardPairSelector(BaseSelector):
                  num_candidates: int = 2,
                  mode: str = 'hard') -> None:
         super().__init__(positions)
-        if not isinstance(crop_ratio, (int, float)) or not 0 < crop_ratio <= 1:
-            raise ValueError('HardPairSelector: crop_ratio must be a number '
-                             f'in (0, 1]; got {crop_ratio!r}')
         if not isinstance(num_candidates, int) or num_candidates < 1:
             raise ValueError('HardPairSelector: num_candidates must be an '
                              f'integer >= 1; got {num_candidates!r}')
         if mode not in MODES:
             raise ValueError(f'HardPairSelector: mode must be one of {MODES}; '
                              f'got {mode!r}')
-        self.crop_ratio = float(crop_ratio)
+        self.crop_ratio = self._check_crop_ratio(crop_ratio)
         self.num_candidates = num_candidates
         self.mode = mode
+
+    @staticmethod
+    def _check_crop_ratio(crop_ratio) -> float:
+        if isinstance(crop_ratio, bool) or not isinstance(
+                crop_ratio, (int, float)) or not 0 < crop_ratio <= 1:
+            raise ValueError('HardPairSelector: crop_ratio must be a number '
+                             f'in (0, 1]; got {crop_ratio!r}')
+        return float(crop_ratio)
+
+    def set_crop_ratio(self, crop_ratio: float) -> None:
+        """Change the crop ratio from the next selection on (a crop
+        schedule, see ``PartialBackpropHook``); 1 switches selection off."""
+        self.crop_ratio = self._check_crop_ratio(crop_ratio)
 
     def select(self, stage: int, x_q: torch.Tensor, x_k: torch.Tensor,
                score_fn: Optional[ScoreFn],
@@ -76,6 +90,8 @@ class HardPairSelector(BaseSelector):
         """
         n = x_q.shape[0]
         size = self.crop_size(*x_q.shape[-2:])
+        if size == tuple(x_q.shape[-2:]):
+            return x_q, x_k  # the crop is the whole map: nothing to select
         with torch.no_grad():
             off_q = self.sample_offsets(x_q)  # N, M, 2 (query order)
             off_k = self.sample_offsets(x_k)  # N, M, 2 (key order)

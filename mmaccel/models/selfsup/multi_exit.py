@@ -114,11 +114,7 @@ class MultiExitMixin:
                 f'one head per backbone exit {exits}; got '
                 f'{type(self.head).__name__} with exits {head_exits}')
         self.selector = self._build_selector(_build(selector), exits)
-        if update_window is not None and (
-                not isinstance(update_window, int) or update_window < 1):
-            raise ValueError(f'{name}: update_window must be None or an '
-                             f'integer >= 1; got {update_window!r}')
-        self.update_window = update_window
+        self.set_update_window(update_window)
         self.train_scoring_heads = self._check_train_scoring_heads(
             train_scoring_heads)
         self.exits = exits
@@ -169,6 +165,28 @@ class MultiExitMixin:
     def set_active_exit(self, exit: int) -> None:
         """Choose the exit that the next training step runs to."""
         self.active_exit = self.backbone.check_exit(exit)
+
+    def set_update_window(self, window: Optional[int]) -> None:
+        """Update only the last ``window`` stages up to the active exit from
+        the next step on (None: all of them); see ``update_window``.
+        ``PartialBackpropHook``'s ``window_schedule`` calls it."""
+        if window is not None and (isinstance(window, bool)
+                                   or not isinstance(window, int)
+                                   or window < 1):
+            raise ValueError(f'{type(self).__name__}: update_window must be '
+                             f'None or an integer >= 1; got {window!r}')
+        self.update_window = window
+
+    def set_crop_ratio(self, ratio: float) -> None:
+        """Set the selector's crop ratio from the next step on (1: no crop,
+        selection off); ``PartialBackpropHook``'s ``crop_schedule`` calls
+        it. Needs a selector that crops (:class:`HardPairSelector`)."""
+        if not hasattr(self.selector, 'set_crop_ratio'):
+            raise ConfigError(
+                f'{type(self).__name__}: a crop ratio needs a selector that '
+                'crops maps (HardPairSelector); got selector '
+                f'{type(self.selector).__name__}')
+        self.selector.set_crop_ratio(ratio)
 
     def check_train_batch_size(self, batch_size: int) -> None:
         """Check settings that depend on the total training batch size;
