@@ -18,7 +18,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
-from mmaccel.engine import amp_optim_wrapper
+from mmaccel.engine import amp_optim_wrapper, apply_time_budget
 from mmaccel.registry import RUNNERS
 from mmaccel.utils import (MMAccelError, finish_distributed,
                            merge_cfg_options, rescope_config,
@@ -49,6 +49,12 @@ def parse_args():
         action='store_true',
         help='convolution kernels in channels-last memory format '
         '(adds ChannelsLastHook)')
+    parser.add_argument(
+        '--time-budget',
+        metavar='DURATION',
+        help='train for this much training time instead of max_epochs / '
+        'max_iters (90s, 45m, 8h, 1h30m; evaluation not counted); the '
+        "config's schedules are stretched or shrunk to the budget")
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -103,6 +109,9 @@ def merge_args(cfg, args):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+
+    if args.time_budget is not None:
+        apply_time_budget(cfg, args.time_budget, args.cfg_options)
 
     if args.cfg_options is not None:
         merge_cfg_options(cfg, args.cfg_options)

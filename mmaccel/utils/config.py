@@ -68,6 +68,10 @@ def use_reliable_runtime(cfg: Config) -> Config:
     - ``default_hooks.checkpoint``: ``CheckpointHook`` becomes
       ``AtomicCheckpointHook`` (atomic saves, random states, checked
       settings and checkpoints);
+    - ``train_cfg.time_budget`` (``--time-budget``): the loops become
+      ``TimeBudgetEpochBasedTrainLoop`` / ``TimeBudgetIterBasedTrainLoop``
+      and ``ParamSchedulerHook`` becomes ``TimeBudgetSchedulerHook``
+      (README, "Training to a time budget");
     - ``custom_hooks`` gets a ``PreflightCheckHook`` (data, batch and crop
       checks before the first iteration).
 
@@ -95,6 +99,9 @@ def use_reliable_runtime(cfg: Config) -> Config:
         if name in TRAIN_LOOPS and loop['type'] in (
                 name, f'mmengine.{name}', getattr(mmengine_runner, name)):
             loop['type'] = TRAIN_LOOPS[name]
+        if loop.get('time_budget', None) is not None:
+            from mmaccel.engine.runner.time_budget import use_time_budget
+            use_time_budget(cfg)  # its loop and scheduler hook
     hook = (cfg.get('default_hooks', None) or {}).get('checkpoint', None)
     # (an explicitly scoped 'mmengine.CheckpointHook' is a deliberate choice
     # of the upstream hook, and kept)

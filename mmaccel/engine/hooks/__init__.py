@@ -4,8 +4,10 @@ from .knn_eval_hook import KNNEvalHook
 from .partial_backprop_hook import PartialBackpropHook
 from .preflight_check_hook import PreflightCheckHook
 from .precise_bn_hook import PreciseBackboneBNHook
+from .time_budget_hook import TimeBudgetSchedulerHook
 
 __all__ = [
     'AtomicCheckpointHook', 'ChannelsLastHook', 'KNNEvalHook',
-    'PartialBackpropHook', 'PreciseBackboneBNHook', 'PreflightCheckHook'
+    'PartialBackpropHook', 'PreciseBackboneBNHook', 'PreflightCheckHook',
+    'TimeBudgetSchedulerHook'
 ]

@@ -4,6 +4,8 @@ from typing import Optional, Tuple
 from mmengine.hooks import Hook
 from mmpretrain.utils import get_ori_model
 
+from mmaccel.engine.runner.time_budget import (paused_training_clock,
+                                               training_seconds)
 from mmaccel.evaluation import (extract_features, gather_features,
                                  knn_top1, linear_probe_top1)
 from mmaccel.registry import HOOKS
@@ -29,6 +31,9 @@ class KNNEvalHook(Hook):
     equal training time; ``train_cpu_s`` is the same for the CPU time of the
     training process (all its threads, not the dataloader workers), which
     other programs sharing the machine disturb less than wall-clock time.
+    Under a time budget (``--time-budget``) ``train_wall_s`` is the budget's
+    clock, which leaves out every evaluation (this hook's, precise BN's,
+    validation), and this hook's evaluations pause it.
 
     Args:
         train_dataloader (dict): Dataloader config of the labelled bank.
@@ -155,8 +160,12 @@ class KNNEvalHook(Hook):
         tic = self._clocks()
         wall, cpu = (t - s - e for t, s, e in zip(tic, self.start,
                                                    self.eval_seconds))
-        results = self.evaluate(runner)
-        results.update(self._evaluate_raw(runner, epoch))
+        budget_wall = training_seconds(runner)  # under a time budget
+        if budget_wall is not None:
+            wall = budget_wall
+        with paused_training_clock(runner):
+            results = self.evaluate(runner)
+            results.update(self._evaluate_raw(runner, epoch))
         self.eval_seconds = tuple(
             e + t - s for e, t, s in zip(self.eval_seconds, self._clocks(),
                                          tic))

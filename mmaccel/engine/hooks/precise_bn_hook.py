@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 from mmpretrain.utils import get_ori_model
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmaccel.engine.runner.time_budget import paused_training_clock
 from mmaccel.evaluation import precise_bn
 from mmaccel.registry import HOOKS
 
@@ -29,7 +30,8 @@ class PreciseBackboneBNHook(Hook):
     augmentation. The statistics from before the re-estimation are kept in
     :attr:`raw_stats` so that :class:`KNNEvalHook` can also report the
     accuracy without it. The cost is logged as ``precise_bn_s``; it counts
-    as training time (the kNN hook subtracts only its own time).
+    as training time in the kNN hook's ``train_wall_s`` (which subtracts only
+    its own time), but not under a time budget, whose clock it pauses.
 
     Args:
         dataloader (dict): Dataloader config of whole training images (e.g.
@@ -86,7 +88,8 @@ class PreciseBackboneBNHook(Hook):
         tic = time.perf_counter()
         batches = (model.data_preprocessor(data, training=False)['inputs']
                    for data in self.loader)
-        seen = precise_bn(model.backbone, batches, self.num_images)
+        with paused_training_clock(runner):  # not counted by a time budget
+            seen = precise_bn(model.backbone, batches, self.num_images)
         seconds = time.perf_counter() - tic
         runner.visualizer.add_scalars(dict(precise_bn_s=seconds),
                                       step=runner.iter)

@@ -129,6 +129,8 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             set_random_state(state['random'])
         for idx, data_batch in enumerate(batches, start=done):
             self.run_iter(idx, data_batch)
+            if self.stop_training:  # a time budget spent: the epoch ends
+                break
 
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
