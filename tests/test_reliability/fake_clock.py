@@ -7,18 +7,20 @@ seconds per training step (cycling through ``durations``, indexed by the
 iteration, so that a resumed run sees the same durations). The durations
 are dyadic fractions, so sums of them are exact in floating point and a run
 can be compared bit for bit with a resumed one. :class:`BudgetRecorderHook`
-records what each iteration saw.
+records what each iteration saw (after the other hooks' before_train_iter).
 """
 import time
 
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
 
 from mmaccel.engine.runner.time_budget import training_progress
 from mmaccel.registry import HOOKS
 
 NOW = [0.0]
 RECORD = []  # (iteration, budget used, progress, learning rate)
+EXITS = []  # the active exit of every iteration (accelerated models)
 
 
 def now() -> float:
@@ -61,8 +63,12 @@ class BudgetRecorderHook(Hook):
 
     def before_run(self, runner) -> None:
         RECORD.clear()
+        EXITS.clear()
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
         lr = runner.optim_wrapper.optimizer.param_groups[0]['lr']
         RECORD.append((runner.iter, runner.train_loop.budget_used(),
                        training_progress(runner), lr))
+        exit = getattr(get_ori_model(runner.model), 'active_exit', None)
+        if exit is not None:
+            EXITS.append(exit)

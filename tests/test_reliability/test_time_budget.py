@@ -216,6 +216,25 @@ def test_final_checkpoint_and_evaluation_once_evaluation_not_counted(
     assert len(knn_rows) == 1 and knn_rows[0]['train_wall_s'] == 6.0
 
 
+def test_exit_schedule_follows_the_share_of_the_budget(tmp_path):
+    """PartialBackpropHook's schedule reads training_progress: only exit 1
+    before 30 % of the budget, only exit 4 after. With the budget (11 s),
+    iterations 0-3 begin before 30 % (3 s of 11) and 4-8 after; by the
+    iteration count (3 of 8 nominal is 37.5 %) iteration 3 would be past."""
+    one, four = [1, 0, 0, 0], [0, 0, 0, 1]
+    schedule = [(0, one), (0.3, one), (0.3001, four), (1, four)]
+    config = budget_config(tmp_path, method='mocov2')
+    hooks = [dict(h, schedule=schedule) if h['type'] == 'PartialBackpropHook'
+             else h for h in Config.fromfile(config).custom_hooks]
+    with open(config, 'a') as f:
+        f.write(f'custom_hooks = {hooks!r}\n')
+    code, err, out = run_main(
+        [config, '--work-dir', str(tmp_path / 'work'), '--time-budget', '11s'])
+    assert code == 0, err + out[-3000:]
+    assert [r[0] for r in RECORD] == list(range(9))
+    assert fake_clock.EXITS == [1, 1, 1, 1, 4, 4, 4, 4, 4]
+
+
 # ------------------------------------------------------------- resume
 def test_killed_at_40_percent_and_resumed_ends_bit_exactly(
         tmp_path, python, subprocess_env):

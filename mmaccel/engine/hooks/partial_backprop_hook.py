@@ -11,6 +11,7 @@ from mmpretrain.utils import get_ori_model
 
 from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
                                               cumulative_macs, step_cost)
+from mmaccel.engine.runner.time_budget import training_progress
 from mmaccel.registry import HOOKS
 from mmaccel.utils.errors import ConfigError
 from .keypoints import (check_crop_ratio, check_keypoints, check_window,
@@ -172,6 +173,7 @@ class PartialBackpropHook(Hook):
                 f'has {len(self.exits)} exits {self.exits}; give one '
                 'probability per exit')
         self._check_model(model)
+        self.runner = runner  # progress() asks it
         self.max_iters = getattr(runner, 'max_iters', None)
         self.probs = self.probs_at(0.0)
         model.set_active_exit(self.exits[-1])
@@ -219,6 +221,12 @@ class PartialBackpropHook(Hook):
         return step_at(self.window_schedule, progress)
 
     def progress(self, iteration: int) -> float:
+        """Share of training done at ``iteration``: for the current one,
+        :func:`~mmaccel.engine.runner.training_progress` (the share of a time
+        budget used, or ``iteration / max_iters``)."""
+        runner = getattr(self, 'runner', None)
+        if iteration == getattr(runner, 'iter', None):
+            return training_progress(runner)
         return iteration / self.max_iters if self.max_iters else 0.0
 
     def draw(self, iteration: int) -> int:
