@@ -45,6 +45,11 @@ def parse_args():
         help='automatic mixed precision training (float16 with '
         'AmpOptimWrapper on a GPU, bfloat16 autocast on CPU)')
     parser.add_argument(
+        '--amp-dtype',
+        choices=['float16', 'bfloat16'],
+        default='float16',
+        help='autocast type of --amp on a GPU (on CPU always bfloat16)')
+    parser.add_argument(
         '--channels-last',
         action='store_true',
         help='convolution kernels in channels-last memory format '
@@ -95,7 +100,8 @@ def merge_args(cfg, args):
 
     if args.amp:  # AmpOptimWrapper asserts a GPU: bfloat16 autocast on CPU
         cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper,
-                                              torch.cuda.is_available())
+                                              torch.cuda.is_available(),
+                                              args.amp_dtype)
 
     if args.channels_last:
         hooks = list(cfg.get('custom_hooks', None) or [])

@@ -27,8 +27,13 @@ the whole step.
 
 ``--amp`` runs both models under mixed precision, as ``tools/train.py --amp``
 does: MMEngine's ``AmpOptimWrapper`` (float16 with dynamic loss scaling) on
-CUDA; on CPU, where ``AmpOptimWrapper`` refuses to build, mmaccel's
-``CPUAutocastOptimWrapper`` (bfloat16 autocast). ``--compile`` compiles every
+CUDA (``--amp-dtype bfloat16`` for bfloat16 autocast); on CPU, where
+``AmpOptimWrapper`` refuses to build, mmaccel's ``CPUAutocastOptimWrapper``
+(bfloat16 autocast). An exit schedule (``PartialBackpropHook(schedule=...)``,
+e.g. the ramp) runs over the benchmark's warm-up and timed steps, and the
+probabilities reported (``exit_probs``, and the expected MACs and predicted
+speed-up made from them) are its average over training, so that they describe
+a whole run. ``--compile`` compiles every
 ResNet stage of both models (``nn.Module.compile(dynamic=False)`` on each
 ``layer{i}``, the momentum encoder's included), one graph per map size, so the
 cropped stages get kernels for their fixed crop sizes; every exit is stepped
@@ -87,6 +92,10 @@ def parse_args(argv=None):
     p.add_argument('--amp', action='store_true',
                    help='mixed precision: AmpOptimWrapper (CUDA) or bfloat16 '
                    'autocast (CPU), both models')
+    p.add_argument('--amp-dtype', default='float16',
+                   choices=['float16', 'bfloat16'],
+                   help='autocast type of --amp on CUDA (CPU: always '
+                   'bfloat16)')
     p.add_argument('--compile', action='store_true',
                    help='torch.compile each ResNet stage, both models')
     p.add_argument('--threads', type=int, default=None,
@@ -128,7 +137,8 @@ def build(cfg, args):
     model.train()
     optim_cfg = cfg.optim_wrapper
     if args.amp:
-        optim_cfg = amp_optim_wrapper(optim_cfg, args.device == 'cuda')
+        optim_cfg = amp_optim_wrapper(optim_cfg, args.device == 'cuda',
+                                      args.amp_dtype)
     optim_wrapper = build_optim_wrapper(model, optim_cfg)
     if args.compile:
         compile_stages(model)
@@ -142,6 +152,8 @@ def build(cfg, args):
         # before_run's set-up; a runner without a train loop skips its batch
         # check, done here for the benchmark's batch instead
         hook.before_run(SimpleNamespace(model=model))
+        # a schedule of exit probabilities runs over the benchmark's steps
+        hook.max_iters = args.warmup + args.iters
         model.check_train_batch_size(args.batch)
     queue_len = getattr(model, 'queue_len', None)
     if queue_len and queue_len % args.batch:
@@ -287,7 +299,10 @@ def benchmark(args, argv):
     data = synthetic_batch(base[0], args)
     base_macs, _ = macs(base[0], args)
     _, exit_macs = macs(accel[0], args)
-    probs = [float(p) for p in hook.probs]
+    # the probabilities averaged over training (an exit schedule's over its
+    # progress, as PartialBackpropHook.expected_cost): whole-run MACs
+    probs = [float(p) for p in np.mean(
+        [hook.probs_at(t) for t in np.linspace(0.0, 1.0, 101)], axis=0)]
 
     for i in range(args.warmup):
         step(*base[:2], data, args)
@@ -333,7 +348,10 @@ def benchmark(args, argv):
                       batch=args.batch, input_size=args.input_size,
                       iters=args.iters, warmup=args.warmup,
                       channels_last=args.channels_last, amp=args.amp,
-                      compile=args.compile),
+                      amp_dtype=(args.amp_dtype if args.device == 'cuda'
+                                 else 'bfloat16') if args.amp else None,
+                      compile=args.compile,
+                      exit_schedule=hook.schedule),
         baseline_model=type(base[0]).__name__,
         accel_model=type(accel[0]).__name__,
         baseline=stats(t_base, args.batch),
@@ -382,7 +400,8 @@ def markdown(res) -> str:
         f"(after {s['warmup']} warm-up), torch {res['machine']['torch']}, "
         f"{res['machine']['threads']} threads"
         + ''.join(f', {flag}' for flag in ('channels_last', 'amp', 'compile')
-                  if s.get(flag)),
+                  if s.get(flag))
+        + (f" ({s['amp_dtype']})" if s.get('amp_dtype') else ''),
         '',
         '| model | s/step median [p25, p75] | images/s | speed-up | '
         'fwd MMACs/image | ideal speed-up | peak mem (MB) | '
