@@ -9,6 +9,7 @@ from mmaccel.engine.runner.time_budget import (paused_training_clock,
 from mmaccel.evaluation import (extract_features, gather_features,
                                  knn_top1, linear_probe_top1)
 from mmaccel.registry import HOOKS
+from .budget_shares import BudgetShares
 from mmaccel.utils.progress import progress
 
 
@@ -52,6 +53,13 @@ class KNNEvalHook(Hook):
         linear_probe (bool): Also report ``linear_top1``, a linear
             classifier fitted on the bank's features of the last map
             (:func:`mmaccel.evaluation.linear_probe_top1`). Defaults to False.
+        budget_interval (float, optional): Under a time budget, evaluate at
+            every multiple of this share of the budget instead of every
+            ``interval`` epochs (0.25: after 25, 50 and 75 % of the budget,
+            and at its end), so that runs of different speeds trained to one
+            budget are evaluated at the same training times. ``knn_epoch``
+            is then the fractional number of epochs done. Without a time
+            budget it has no effect. Defaults to None.
 
     In a distributed run every rank extracts the features of its share of
     the bank and the queries (MMEngine's ``DefaultSampler``, ``shuffle=False``)
@@ -74,7 +82,8 @@ class KNNEvalHook(Hook):
                  temperature: float = 0.07,
                  eval_at_start: bool = False,
                  per_exit: bool = False,
-                 linear_probe: bool = False) -> None:
+                 linear_probe: bool = False,
+                 budget_interval: Optional[float] = None) -> None:
         for name, value in (('interval', interval), ('k', k),
                             ('num_classes', num_classes)):
             if not isinstance(value, int) or value < 1:
@@ -91,6 +100,7 @@ class KNNEvalHook(Hook):
         self.eval_at_start = eval_at_start
         self.per_exit = per_exit
         self.linear_probe = linear_probe
+        self.shares = BudgetShares(budget_interval, 'KNNEvalHook')
         self.loaders = None
         self.start: Optional[Tuple[float, float]] = None
         self.eval_seconds = (0.0, 0.0)
@@ -183,10 +193,19 @@ class KNNEvalHook(Hook):
     def before_train(self, runner) -> None:
         self.start = self._clocks()
         self.eval_seconds = (0.0, 0.0)
+        self.shares.start(runner)
         if self.eval_at_start and runner.epoch == 0:
             self._log(runner, 0)
 
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if self.shares.due_after_iter(runner):
+            self._log(runner, self.shares.epochs_done(runner))
+
     def after_train_epoch(self, runner) -> None:
-        if (self.every_n_epochs(runner, self.interval)
-                or self.is_last_train_epoch(runner)):
+        if self.shares.active(runner):  # at shares of a budget, and its end
+            if self.is_last_train_epoch(runner):
+                self._log(runner, self.shares.epochs_done(runner))
+        elif (self.every_n_epochs(runner, self.interval)
+              or self.is_last_train_epoch(runner)):
             self._log(runner, runner.epoch + 1)

@@ -9,6 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmaccel.engine.runner.time_budget import paused_training_clock
 from mmaccel.evaluation import precise_bn
 from mmaccel.registry import HOOKS
+from .budget_shares import BudgetShares
 
 
 @HOOKS.register_module()
@@ -39,6 +40,10 @@ class PreciseBackboneBNHook(Hook):
         num_images (int): Images per re-estimation (on each rank).
             Defaults to 4096.
         interval (int): Every ``interval`` epochs. Defaults to 1.
+        budget_interval (float, optional): Under a time budget, at every
+            multiple of this share of the budget instead (0.25: after 25,
+            50 and 75 %, and at the end), as :class:`KNNEvalHook` with the
+            same value, whose evaluations it then precedes. Defaults to None.
     """
 
     priority = 'ABOVE_NORMAL'  # before KNNEvalHook and CheckpointHook
@@ -46,7 +51,8 @@ class PreciseBackboneBNHook(Hook):
     def __init__(self,
                  dataloader: dict,
                  num_images: int = 4096,
-                 interval: int = 1) -> None:
+                 interval: int = 1,
+                 budget_interval: Optional[float] = None) -> None:
         for name, value in (('num_images', num_images),
                             ('interval', interval)):
             if not isinstance(value, int) or value < 1:
@@ -58,6 +64,7 @@ class PreciseBackboneBNHook(Hook):
         self.dataloader_cfg = dataloader
         self.num_images = num_images
         self.interval = interval
+        self.shares = BudgetShares(budget_interval, 'PreciseBackboneBNHook')
         self.loader = None
         self.raw_stats: Optional[Dict[str, torch.Tensor]] = None
         self.raw_epoch = None
@@ -72,10 +79,25 @@ class PreciseBackboneBNHook(Hook):
             for buf in ('running_mean', 'running_var')
         }
 
+    def before_train(self, runner) -> None:
+        self.shares.start(runner)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if self.shares.due_after_iter(runner):
+            self.reestimate(runner, self.shares.epochs_done(runner))
+
     def after_train_epoch(self, runner) -> None:
-        if not (self.every_n_epochs(runner, self.interval)
-                or self.is_last_train_epoch(runner)):
-            return
+        if self.shares.active(runner):  # at shares of a budget, and its end
+            if self.is_last_train_epoch(runner):
+                self.reestimate(runner, self.shares.epochs_done(runner))
+        elif (self.every_n_epochs(runner, self.interval)
+              or self.is_last_train_epoch(runner)):
+            self.reestimate(runner, runner.epoch + 1)
+
+    def reestimate(self, runner, epoch: float) -> None:
+        """Re-estimate the statistics now; ``epoch`` labels the evaluation
+        that follows (:class:`KNNEvalHook` matches it)."""
         if self.loader is None:
             self.loader = runner.build_dataloader(
                 self.dataloader_cfg, seed=runner.seed)
@@ -84,7 +106,7 @@ class PreciseBackboneBNHook(Hook):
             k: v.clone()
             for k, v in self.bn_buffers(model.backbone).items()
         }
-        self.raw_epoch = runner.epoch + 1
+        self.raw_epoch = epoch
         tic = time.perf_counter()
         batches = (model.data_preprocessor(data, training=False)['inputs']
                    for data in self.loader)
