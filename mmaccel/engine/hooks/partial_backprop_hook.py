@@ -298,9 +298,17 @@ class PartialBackpropHook(Hook):
 
     def _report_costs(self, runner, data_batch) -> None:
         model = get_ori_model(runner.model)
-        inputs = data_batch['inputs'][0] if data_batch else None
+        inputs = data_batch['inputs'] if data_batch else None
         if not hasattr(model, 'backbone') or inputs is None:
             return
+        views = getattr(model.data_preprocessor, 'view_shapes', None)
+        if views is not None and isinstance(inputs, torch.Tensor):
+            # raw images (MultiViewDataPreprocessor makes the views): costs
+            # depend on the views' shape only
+            inputs = inputs.new_zeros(1, *views(inputs.shape)[0],
+                                      dtype=torch.float)
+        else:
+            inputs = inputs[0]
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(list(inputs))
         inputs = inputs.to(next(model.backbone.parameters()).device)

@@ -124,4 +124,7 @@ class PreflightCheckHook(Hook):
             view_shape = first_view_shape(dataloader.dataset)
         finally:
             set_random_state(state)
+        if hasattr(model.data_preprocessor, 'view_shapes'):
+            # raw images: the data preprocessor makes the views
+            view_shape = model.data_preprocessor.view_shapes(view_shape)[0]
         check_crop_sizes(model, view_shape)
