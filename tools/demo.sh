@@ -10,5 +10,5 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash tools/setup_env.sh
+bash tools/setup_env.sh --tier core
 exec .venv/bin/python tools/demo.py "$@"

@@ -4,7 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash tools/setup_env.sh
+bash tools/setup_env.sh --tier full
 # One thread per core; subprocess tests inherit it.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 exec .venv/bin/python -m pytest tests -q -p no:cacheprovider "$@"
