@@ -23,6 +23,7 @@ from mmaccel.registry import RUNNERS
 from mmaccel.utils import (MMAccelError, finish_distributed,
                            merge_cfg_options, rescope_config,
                            use_reliable_runtime)
+from mmaccel.utils.tiers import full_tier_hint
 
 
 def parse_args():
@@ -179,7 +180,10 @@ def sync_bn_to_bn_on_cpu(cfg):
 
 def build_runner(args):
     """The Runner of a config with the command line merged in."""
-    cfg = Config.fromfile(args.config)
+    # a transfer config on the core tier: one line naming MMDetection or
+    # MMSegmentation and the command that installs the full tier
+    with full_tier_hint(f'config {args.config}'):
+        cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     rescope_config(cfg)
     sync_bn_to_bn_on_cpu(cfg)

@@ -25,8 +25,9 @@ FULL_TIER = {
     'mmcv.ops': "mmcv's compiled ops",
 }
 FULL_TIER_COMMAND = 'bash tools/setup_env.sh --tier full'
-# modules whose absence means that of a FULL_TIER entry
-_ALIASES = {'mmcv._ext': 'mmcv.ops'}
+# names whose absence means that of a FULL_TIER module (MMEngine names the
+# distribution of an ``mmseg::`` base: mmsegmentation)
+_ALIASES = {'mmcv._ext': 'mmcv.ops', 'mmsegmentation': 'mmseg'}
 
 
 class MissingPackageError(MMAccelError, ModuleNotFoundError):

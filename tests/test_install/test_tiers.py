@@ -62,6 +62,8 @@ def test_require_full_tier(monkeypatch):
     # MMEngine, for a config whose _base_ is 'mmdet::...' without mmdet
     (ModuleNotFoundError('mmdet is not installed, please install mmdet '
                          'manually'), 'mmdet'),
+    (ModuleNotFoundError('mmsegmentation is not installed, please install '
+                         'mmsegmentation manually'), 'mmseg'),
     (ModuleNotFoundError("No module named 'mmseg'", name='mmseg'), 'mmseg'),
     (ModuleNotFoundError("No module named 'mmcv._ext'", name='mmcv._ext'),
      'mmcv.ops'),
