@@ -58,6 +58,8 @@ DEFAULTS = dict(
     threads=None,  # None: OMP_NUM_THREADS, else the cores / processes
     log_interval=10,
     knn_images=None,  # None: the configs' kNN bank and queries (5,000 each)
+    budget=None,  # None: --epochs; else a training-time budget per model
+    evals=8,  # with a budget: kNN at every 1/8 of it (and before training)
     work_dir='work_dirs/demo',
 )
 # The accelerated models' variant, a suffix of their configs in
@@ -107,12 +109,31 @@ def subset_arg(text):
     return None if text == 'all' else positive_int(text)
 
 
+def budget_arg(text):
+    from mmaccel.engine.runner import parse_time_budget
+    from mmaccel.utils import ConfigError
+    try:
+        parse_time_budget(text, 'budget')
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def parse_args(argv=None):
     from mmengine.config import DictAction
     d = DEFAULTS
     p = OneLineParser(description=__doc__.split('\n')[0])
     p.add_argument('--epochs', type=positive_int, default=d['epochs'],
                    help='training epochs of each model (default: %(default)s)')
+    p.add_argument('--budget', type=budget_arg, default=d['budget'],
+                   help='train each model for this much training time '
+                   'instead of --epochs (90s, 45m, 1h30m; evaluations not '
+                   'counted; tools/train.py --time-budget: the schedules are '
+                   'fitted to it) and compare them at the same budget')
+    p.add_argument('--evals', type=positive_int, default=d['evals'],
+                   help='with --budget: kNN evaluations at this many equal '
+                   'shares of the budget, the last at its end, after one '
+                   'before training (default: %(default)s)')
     p.add_argument('--subset', type=subset_arg, default=d['subset'],
                    help='train on the first N training images, or "all" '
                    '(default: %(default)s)')
@@ -200,8 +221,15 @@ def demo_options(cfg, args, role):
             'default_hooks.checkpoint.interval': args.epochs,
             'default_hooks.checkpoint.max_keep_ckpts': 1,
             'train_dataloader.dataset.indices': args.subset}
+    if args.budget:  # train_cfg.max_epochs stays: the schedules' length
+        del opts['train_cfg.max_epochs']
+        opts['default_hooks.checkpoint.interval'] = 10**6  # the last only
+        for path, _ in (hooks_of(cfg, 'PreciseBackboneBNHook') + knn):
+            opts[f'{path}.budget_interval'] = 1 / args.evals
     old_epochs = cfg.train_cfg.max_epochs
     for i, sched in enumerate(cfg.get('param_scheduler', None) or []):
+        if args.budget:
+            break
         if sched.get('by_epoch', True) and sched.get('end') == old_epochs:
             opts[f'param_scheduler.{i}.end'] = args.epochs
             if 'T_max' in sched:
@@ -348,13 +376,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def train_command(cfg_path, run_dir, opts, gpus):
+def train_command(cfg_path, run_dir, opts, gpus, budget=None):
+    if budget:
+        tail = ['--time-budget', budget]
     if gpus > 1:
         launch = [sys.executable, '-m', 'torch.distributed.run',
                   f'--nproc_per_node={gpus}', f'--master_port={free_port()}']
-        tail = ['--launcher', 'pytorch']
+        tail = ['--launcher', 'pytorch'] + (tail if budget else [])
     else:
-        launch, tail = [sys.executable], []
+        launch, tail = [sys.executable], (tail if budget else [])
     options = [f'{k}={format_value(v)}' for k, v in opts.items()]
     return (launch + [osp.join(ROOT, 'tools', 'train.py'), cfg_path,
                       '--work-dir', run_dir] + tail + ['--cfg-options']
@@ -393,7 +423,8 @@ def report(row, ctx):
     when the accelerated model is training."""
     epoch, acc, t = row['knn_epoch'], row['knn_top1'], row['train_wall_s']
     when = ('before training (random init)' if epoch == 0 else
-            f'epoch {epoch}/{ctx.epochs}')
+            f'epoch {epoch}/{ctx.epochs}' if not ctx.budget else
+            f'at {min(t / ctx.budget, 1):.0%} of the budget (epoch {epoch})')
     line = f'[demo] {ctx.label} {when}: kNN top-1 {acc:.2f}'
     if epoch == 0:
         ctx.untrained = acc
@@ -408,7 +439,7 @@ def report(row, ctx):
     base = ctx.baseline
     if base is not None:
         same = [p for p in base['curve'] if p[0] == epoch]
-        if same:
+        if same and not ctx.budget:  # budget: epochs differ, times match
             line += (f' | {base["label"]} at epoch {epoch}: {same[0][2]:.2f}'
                      + (f' after {minutes(same[0][1])}' if epoch else ''))
         if epoch:
@@ -418,7 +449,7 @@ def report(row, ctx):
 
 def train_one(role, cfg_path, opts, run_dir, args, ctx):
     """Train one model (or reuse its finished run); returns its marker."""
-    cmd = train_command(cfg_path, run_dir, opts, args.gpus)
+    cmd = train_command(cfg_path, run_dir, opts, args.gpus, args.budget)
     marker_path = osp.join(run_dir, 'demo_run.json')
     marker = None
     if osp.isfile(marker_path):
@@ -451,8 +482,9 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
     env['PYTHONPATH'] = os.pathsep.join(
         [ROOT, env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
     env['OMP_NUM_THREADS'] = str(ctx.threads)
-    print(f'[demo] training {ctx.label} ({ctx.epochs} '
-          f'epoch{"s" if ctx.epochs > 1 else ""}, '
+    length = (f'a budget of {args.budget}' if args.budget else
+              f'{ctx.epochs} epoch{"s" if ctx.epochs > 1 else ""}')
+    print(f'[demo] training {ctx.label} ({length}, '
           f'{args.gpus} process{"es" if args.gpus > 1 else ""}, '
           f'{ctx.threads} thread{"s" if ctx.threads > 1 else ""} each): '
           + ' '.join(cmd), flush=True)
@@ -490,6 +522,11 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
     Child.run_dir = None
     Child.finished.append(run_dir)
     return marker
+
+
+def budget_seconds(budget):
+    from mmaccel.engine.runner import parse_time_budget
+    return parse_time_budget(budget) if budget else None
 
 
 # --------------------------------------------------------------------------
@@ -532,14 +569,21 @@ def run(args):
         plans[name] = plan
 
     subset = 'all' if args.subset is None else f'{args.subset:,}'
-    desc = (f'{args.epochs} epoch{"s" if args.epochs > 1 else ""} of '
-            f'{subset} Fashion-MNIST training images, '
+    length = (f'{args.epochs} epoch{"s" if args.epochs > 1 else ""} of'
+              if not args.budget else
+              f'a training-time budget of {args.budget} per model on')
+    desc = (f'{length} {subset} Fashion-MNIST training images, '
             f'{args.gpus} process(es) with {threads} thread(s) each; '
-            'training time excludes the kNN evaluations (a precise-BN '
-            're-estimation counts as training); peak memory is the largest '
-            'process\'s resident set')
+            + ('training time excludes the kNN evaluations (a precise-BN '
+               're-estimation counts as training)' if not args.budget else
+               f'kNN at every 1/{args.evals} of the budget; training time '
+               'excludes the evaluations (kNN, precise BN)')
+            + '; peak memory is the largest process\'s resident set')
     settings = dict(
-        epochs=args.epochs, subset=args.subset, gpus=args.gpus,
+        epochs=None if args.budget else args.epochs,
+        time_budget=args.budget,
+        evals=args.evals if args.budget else None,
+        subset=args.subset, gpus=args.gpus,
         threads=threads, log_interval=args.log_interval,
         knn_images=args.knn_images, data_root=args.data_root,
         cfg_options=args.cfg_options, machine=machine(), description=desc,
@@ -561,7 +605,8 @@ def run(args):
             path, opts, cfg = plan[role]
             run_dir = osp.join(plan['out_dir'], role)
             ctx = SimpleNamespace(label=label, epochs=args.epochs,
-                                  threads=threads, baseline=base)
+                                  threads=threads, baseline=base,
+                                  budget=budget_seconds(args.budget))
             marker = train_one(role, path, opts, run_dir, args, ctx)
             model = model_summary(
                 run_dir, label, path, cfg.train_dataloader.batch_size,
@@ -569,7 +614,8 @@ def run(args):
             if role == 'baseline':
                 base = model
             else:
-                pairs[name] = compare(base, model)
+                pairs[name] = compare(base, model,
+                                      budget_seconds(args.budget))
         if len(plans) > 1:
             write_summary({name: pairs[name]}, settings,
                           plan['out_dir'])

@@ -12,7 +12,10 @@ Definitions: the training time is ``train_wall_s`` of the last evaluation
 of all iterations (iterations x batch x processes) over it; kNN at equal time
 is each model's latest evaluation at or before the end of the shorter run;
 the time to the baseline's final kNN is the training time of a model's first
-evaluation at or above it; the speed-up is the ratio of training times.
+evaluation at or above it; the speed-up is the ratio of the throughputs
+(images/s): the ratio of training times when both saw the same images
+(equal epochs); under a time budget (``--budget``) the times are equal and
+the faster model saw more images.
 """
 import json
 import os
@@ -92,20 +95,30 @@ def model_summary(run_dir, label, config, batch_size, processes, peak_mem_mb,
     return out
 
 
-def compare(base, accel):
-    """The pair's summary: both models and what compares them."""
+def speed(model):
+    """Images per second of training, unrounded."""
+    return model['images_seen'] / model['train_wall_s']
+
+
+def compare(base, accel, budget=None):
+    """The pair's summary: both models and what compares them. Trained to
+    a time ``budget`` (seconds), both end within a step of it: equal time
+    is the budget, and each model's kNN there its final one."""
     target = base['knn_final']
     t_equal = min(base['train_wall_s'], accel['train_wall_s'])
     for m in (base, accel):
         m['time_to_baseline_final_s'] = time_to_reach(m['curve'], target)
-        m['knn_at_equal_time'] = knn_at(m['curve'], t_equal)
+        m['knn_at_equal_time'] = (m['knn_final'] if budget else
+                                  knn_at(m['curve'], t_equal))
+    if budget:
+        t_equal = budget
     reach = accel['time_to_baseline_final_s']
     b_reach = base['time_to_baseline_final_s']
     return dict(
         knn_random_init=base['knn_random_init'],
         baseline=base,
         accel=accel,
-        speedup=round(base['train_wall_s'] / accel['train_wall_s'], 3),
+        speedup=round(speed(accel) / speed(base), 3),
         accel_time_to_baseline_final_s=reach,
         speedup_to_baseline_final=(round(b_reach / reach, 3)
                                    if reach and b_reach else None),
@@ -148,7 +161,9 @@ def table(pairs):
          lambda s, r: f'{pct(s[r]["knn_at_equal_time"])} '
          f'(at {minutes(s["equal_time_s"])})'),
         ("time to the baseline's final kNN", _reach_cell),
-        ('speed-up (training time)',
+        ('speed-up (training time)' if all(
+            s['baseline']['images_seen'] == s['accel']['images_seen']
+            for s in pairs.values()) else 'speed-up (images / s)',
          lambda s, r: '1.00x' if r == 'baseline' else f'{s["speedup"]:.2f}x'),
     ]
     if any('peak_gpu_mem_mb' in s[r] for s, r in cols):
