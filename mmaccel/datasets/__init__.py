@@ -1,4 +1,9 @@
 from .fashion_mnist import DatasetNotFoundError, LocalFashionMNIST
 from .raw_fashion_mnist import RawFashionMNIST
+from .seeded_augment import (SeededAugmentDataset, SeededAugmentSampler,
+                             seed_generators)
 
-__all__ = ['DatasetNotFoundError', 'LocalFashionMNIST', 'RawFashionMNIST']
+__all__ = [
+    'DatasetNotFoundError', 'LocalFashionMNIST', 'RawFashionMNIST',
+    'SeededAugmentDataset', 'SeededAugmentSampler', 'seed_generators'
+]

@@ -4,7 +4,10 @@ from mmengine import runner as mmengine_runner
 from mmengine.config import Config
 from mmengine.hooks import CheckpointHook
 
-__all__ = ['load_config', 'rescope_config', 'use_reliable_runtime']
+__all__ = [
+    'load_config', 'rescope_config', 'use_reliable_runtime',
+    'seed_augmentations'
+]
 
 UPSTREAM_SCOPE = 'mmpretrain'
 
@@ -73,7 +76,11 @@ def use_reliable_runtime(cfg: Config) -> Config:
       and ``ParamSchedulerHook`` becomes ``TimeBudgetSchedulerHook``
       (README, "Training to a time budget");
     - ``custom_hooks`` gets a ``PreflightCheckHook`` (data, batch and crop
-      checks before the first iteration).
+      checks before the first iteration) and a ``DivergenceGuardHook``
+      (stops a run whose loss is not finite; no checkpoint holds it);
+    - ``train_dataloader``: augmentations seeded from ``(seed, epoch,
+      sample index)`` (:func:`seed_augmentations`).
+
 
     Other types (a loop or checkpoint hook of the config's own) are kept.
     ``tools/train.py`` calls this for every config. Configs of another
@@ -109,8 +116,37 @@ def use_reliable_runtime(cfg: Config) -> Config:
                                                          CheckpointHook):
         hook['type'] = 'mmaccel.AtomicCheckpointHook'
     hooks = list(cfg.get('custom_hooks', None) or [])
-    if not any('PreflightCheckHook' in _type_name(h.get('type', ''))
-               for h in hooks):
-        hooks.append(dict(type='mmaccel.PreflightCheckHook'))
+    for name in ('DivergenceGuardHook', 'PreflightCheckHook'):
+        if not any(name in _type_name(h.get('type', '')) for h in hooks):
+            hooks.append(dict(type=f'mmaccel.{name}'))
     cfg.custom_hooks = hooks
+    seed_augmentations(cfg)
     return cfg
+
+
+def seed_augmentations(cfg: Config) -> Config:
+    """Make ``train_dataloader``'s augmentations a function of ``(seed,
+    epoch, sample index)``: the sampler becomes a ``SeededAugmentSampler``
+    around it and the data set a ``SeededAugmentDataset`` around it (see
+    ``mmaccel/datasets/seeded_augment.py``). Loaders with a
+    ``batch_sampler``, or a data set or sampler given as an object rather
+    than a config, are left as they are.
+
+    Args:
+        cfg (Config): A loaded config, changed in place.
+
+    Returns:
+        Config: The same config.
+    """
+    loader = cfg.get('train_dataloader', None)
+    if not isinstance(loader, dict) or loader.get('batch_sampler') is not None:
+        return cfg
+    dataset, sampler = loader.get('dataset'), loader.get('sampler')
+    if isinstance(dataset, dict) and isinstance(sampler, dict) and \
+            'SeededAugment' not in _type_name(dataset.get('type', '')):
+        loader.dataset = dict(type='mmaccel.SeededAugmentDataset',
+                              dataset=dataset)
+        loader.sampler = dict(type='mmaccel.SeededAugmentSampler',
+                              sampler=sampler)
+    return cfg
+

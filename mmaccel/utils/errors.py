@@ -6,7 +6,10 @@ exception keeps its traceback, as it points at a bug rather than at an input.
 Every message names the setting or file and what is expected.
 """
 
-__all__ = ['MMAccelError', 'ConfigError', 'DataError', 'CheckpointError']
+__all__ = [
+    'MMAccelError', 'ConfigError', 'DataError', 'CheckpointError',
+    'DivergenceError'
+]
 
 
 class MMAccelError(Exception):
@@ -24,3 +27,8 @@ class DataError(MMAccelError, ValueError):
 
 class CheckpointError(MMAccelError, ValueError):
     """A checkpoint cannot be read, or does not fit the run."""
+
+
+class DivergenceError(MMAccelError, RuntimeError):
+    """The training diverged: a loss, a weight or an optimizer state is not
+    finite (``DivergenceGuardHook``); no checkpoint holds it."""

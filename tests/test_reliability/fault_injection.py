@@ -9,15 +9,27 @@ the training process (imported through a config's ``custom_imports``).
 - ``MMACCEL_KILL_IN_WRITE=n``: the ``n``-th write of a ``.pth`` file (or of a
   temporary file beside it) through MMEngine's ``LocalBackend.put`` writes
   half of its bytes, syncs them to disk and sends SIGKILL to its process.
+- ``MMACCEL_RECORD_BATCHES=path``: ``RecordBatchesHook`` appends a line
+  ``<iteration> <sha1 of the batch's views>`` to ``path`` (``path.<rank>``
+  with several processes) before each training iteration (1-based), to
+  compare the batches of two runs.
+- ``MMACCEL_NAN_LOSS_AT=i,j,...`` (and ``MMACCEL_NAN_LOSS_RANK=r``):
+  ``NanLossHook`` makes every loss of those training iterations (1-based)
+  NaN, on every process or only on rank ``r``, after the forward pass (the
+  model's state stays finite); ``MMACCEL_NAN_BUFFER_AT=i``: it fills the
+  model's first floating-point buffer with NaN after iteration ``i``, a
+  non-finite state behind finite losses.
 
 Without the variables nothing changes.
 """
+import hashlib
 import os
 import signal
 import threading
 
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
 
 from mmaccel.registry import HOOKS
 
@@ -41,6 +53,56 @@ class KillTimerHook(Hook):
                          outputs=None):
         if runner.iter + 1 == self.iteration:
             threading.Timer(self.delay, _kill_self).start()
+
+
+@HOOKS.register_module(force=True)
+class RecordBatchesHook(Hook):
+    """Records a digest of each training batch, see the module docstring."""
+
+    def __init__(self):
+        self.path = os.environ.get('MMACCEL_RECORD_BATCHES')
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if not self.path:
+            return
+        digest = hashlib.sha1()
+        for view in data_batch['inputs']:
+            digest.update(view.contiguous().numpy().tobytes())
+        path = self.path if runner.world_size == 1 else \
+            f'{self.path}.{runner.rank}'
+        with open(path, 'a') as f:
+            f.write(f'{runner.iter + 1} {digest.hexdigest()}\n')
+
+
+@HOOKS.register_module(force=True)
+class NanLossHook(Hook):
+    """Makes the losses (or a buffer) of chosen iterations NaN, see the
+    module docstring."""
+
+    def before_train(self, runner):
+        spec = os.environ.get('MMACCEL_NAN_LOSS_AT')
+        rank = os.environ.get('MMACCEL_NAN_LOSS_RANK')
+        if not spec or (rank is not None and int(rank) != runner.rank):
+            return
+        iterations = {int(i) for i in spec.split(',')}
+        model = get_ori_model(runner.model)
+        parse_losses = model.parse_losses
+
+        def nan_losses(losses):
+            if runner.iter + 1 in iterations:
+                losses = {k: v * float('nan') if 'loss' in k else v
+                          for k, v in losses.items()}
+            return parse_losses(losses)
+
+        model.parse_losses = nan_losses
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        spec = os.environ.get('MMACCEL_NAN_BUFFER_AT')
+        if spec and runner.iter + 1 == int(spec):
+            buffers = get_ori_model(runner.model).buffers()
+            next(b for b in buffers if b.is_floating_point()).fill_(
+                float('nan'))
 
 
 _WRITES = [0]

@@ -24,13 +24,14 @@ CHECKPOINT_INTERVAL = 2
 
 
 def tiny_config(tmp_path: Path, method: str, iter_based: bool = False,
-                processes: int = 1) -> str:
+                processes: int = 1, workers: int = 0) -> str:
     """Write a tiny version of a method's config; returns its path.
 
-    ``KillTimerHook`` is in every tiny config (inert unless
-    ``MMACCEL_KILL_AFTER_ITER`` is set), so that the killed, the resumed and
-    the uninterrupted run share one config. The total batch is 8 whatever
-    the number of processes.
+    The hooks of ``fault_injection`` are in every tiny config (inert unless
+    their environment variables are set), so that the killed, the resumed
+    and the uninterrupted run share one config. The total batch is 8
+    whatever the number of processes; ``workers`` loader workers,
+    persistent when there are any.
     """
     batch = 8 // processes
     base = Config.fromfile(CONFIGS[method])
@@ -45,15 +46,17 @@ def tiny_config(tmp_path: Path, method: str, iter_based: bool = False,
             hook['dataloader'] = dict(hook['dataloader'], batch_size=16)
             hook['dataloader']['dataset'] = dict(
                 hook['dataloader']['dataset'], split='test', indices=16)
-    hooks.append(dict(type='KillTimerHook'))
+    hooks += [dict(type='KillTimerHook'), dict(type='RecordBatchesHook'),
+              dict(type='NanLossHook')]
     lines = [
         f"_base_ = '{(Path.cwd() / CONFIGS[method]).as_posix()}'",
         "custom_imports = dict(imports=['mmaccel', 'fault_injection'], "
         'allow_failed_imports=False)',
         f'custom_hooks = {hooks!r}',
         'randomness = dict(seed=0)',
-        f'train_dataloader = dict(batch_size={batch}, num_workers=0, '
-        "persistent_workers=False, dataset=dict(split='test', indices=32))",
+        f'train_dataloader = dict(batch_size={batch}, num_workers={workers}, '
+        f'persistent_workers={workers > 0}, '
+        "dataset=dict(split='test', indices=32))",
         'default_hooks = dict(logger=dict(interval=1), checkpoint=dict('
         f'by_epoch=False, interval={CHECKPOINT_INTERVAL}, max_keep_ckpts=1))',
     ]
@@ -69,7 +72,8 @@ def tiny_config(tmp_path: Path, method: str, iter_based: bool = False,
         ]
     else:
         lines.append(f'train_cfg = dict(max_epochs={ITERS // 4})')
-    path = tmp_path / f'tiny_{method}{"_iters" if iter_based else ""}.py'
+    path = tmp_path / (f'tiny_{method}{"_iters" if iter_based else ""}'
+                       f'{f"_w{workers}" if workers else ""}.py')
     path.write_text('\n'.join(lines) + '\n')
     return str(path)
 

@@ -14,6 +14,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmpretrain.engine.hooks import SwAVHook
 from mmpretrain.utils import get_ori_model
 
+from mmaccel.engine.hooks.divergence_guard_hook import DivergenceGuardHook
 from mmaccel.registry import HOOKS
 from mmaccel.utils.atomic_file import publish_file, write_text_atomic
 from mmaccel.utils.checkpoint_fit import check_checkpoint_fits
@@ -84,6 +85,9 @@ class AtomicCheckpointHook(CheckpointHook):
       against the model first: missing or extra keys and shapes that differ
       are a :class:`CheckpointError`, as are, to resume, a checkpoint without
       training state and an optimizer state of other parameter groups.
+    - With a :class:`DivergenceGuardHook` in the run (``tools/train.py``
+      adds one), a weight, buffer or optimizer state that is not finite
+      stops the run before the checkpoint is written or an old one deleted.
 
     Remote storage (``backend_args`` or an ``out_dir`` URL) keeps the
     behaviour of ``CheckpointHook`` apart from the checks and resume state.
@@ -178,6 +182,9 @@ class AtomicCheckpointHook(CheckpointHook):
                 os.remove(path)
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        for hook in runner.hooks:  # a non-finite state is never written
+            if isinstance(hook, DivergenceGuardHook):
+                hook.check_state(runner)
         # a collective: every rank saves at the same step
         self._rank_states = all_gather_object(self._rank_state(runner))
         try:

@@ -16,6 +16,7 @@ import logging
 import time
 from typing import Optional, Tuple
 
+import torch
 from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 
@@ -55,6 +56,18 @@ def _set_epoch(dataloader, epoch: int) -> None:
     sampler = getattr(dataloader, 'sampler', None)
     if hasattr(sampler, 'set_epoch'):
         sampler.set_epoch(epoch)
+
+
+def _own_generator(dataloader) -> None:
+    # Each new iterator of a DataLoader draws its workers' base seed from the
+    # loader's generator, by default torch's global one: every epoch without
+    # persistent workers (with num_workers=0 too), only the first with them.
+    # The main process's random stream (crops, MoCo's shuffle) would then
+    # depend on the loader's settings, and a resumed run, which makes a new
+    # iterator where the uninterrupted run reuses its persistent one, would
+    # draw once more. A generator of the loader's own leaves the stream alone.
+    if getattr(dataloader, 'generator', False) is None:
+        dataloader.generator = torch.Generator()
 
 
 def _check_position(state: dict, batches_per_epoch: int) -> Tuple[int, int]:
@@ -97,6 +110,7 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        _own_generator(self.dataloader)
         self._batches_done = 0
         self._resume_state: Optional[dict] = None
 
@@ -193,6 +207,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         # a run draws the random numbers that it draws with MMEngine's loop
         self.dataloader_iterator = _EndlessBatches(
             self.dataloader, iterator=self.dataloader_iterator._iterator)
+        _own_generator(self.dataloader)
         self._resume_state: Optional[dict] = None
 
     def position(self) -> Tuple[int, int]:
