@@ -1,0 +1,443 @@
+"""The stages of the GPU evidence kit (``tools/analysis/gpu_evidence.sh`` runs
+them in order; each writes its results into ``--out`` as soon as it has them).
+
+    python tools/analysis/gpu_evidence.py env --out DIR
+    python tools/analysis/gpu_evidence.py speed --out DIR [--smoke]
+        [--methods mocov2 simclr] [--deadline UNIX_TIME] [--max-batch]
+    python tools/analysis/gpu_evidence.py record WORK_DIR --out DIR \\
+        --method mocov2 --setting baseline --seed 0 --config CONFIG \\
+        --time-budget 60s [--results docs/results/gpu.json]
+
+``env``: the GPU's name, the driver, torch, CUDA and the OpenMMLab versions
+(``env.json``), and an import check of the core tier (mmaccel, MMPretrain's
+MoCo; ``mmcv.ops`` may be missing).
+
+``speed``: ResNet-50 at 224 px, batch 64 per view, bfloat16 autocast and
+channels-last on both models (``benchmark_speed.py --amp --amp-dtype bfloat16
+--channels-last``), MMPretrain's MoCo v2 and SimCLR against three accelerated
+settings each: the paper's defaults (uniform exits, hard pairs after stages 1
+and 2; ``accel-uniform``), partial back-propagation alone (``pbp-only``:
+``model.selector=None``) and partial back-propagation with the ramp exit
+schedule (``pbp-only-ramp``; the ramp of
+``configs/benchmarks/quality/knn_fmnist-64px.py``). All pairs run in one
+process, so that the start-up is paid once; peak memory is measured in the
+same process, model by model, after the others are freed (CUDA: the growth of
+``max_memory_allocated`` over what was allocated before the model was built;
+the baseline once per method). ``speed.json`` is rewritten after every pair.
+``--max-batch`` then doubles the batch of the baseline and of the paper's
+defaults from 128 until a step at the deepest exit runs out of memory.
+
+``record``: one race run (``tools/train.py --time-budget``) as a record with
+the fields of ``docs/results/quality.json``
+(:func:`quality_record.make_record`) plus the GPU, driver and torch versions,
+where the augmentation ran, the budget and the iterations done. It goes into
+``DIR/records.json`` (this call's runs) and, unless ``--smoke``, into
+``--results`` (a record of the same method, setting, seed and GPU is
+replaced), which is also copied to ``DIR/gpu.json``.
+
+``--smoke`` swaps in the tiny configs at 32 px on the CPU, with a few steps.
+Smoke results never touch ``docs/results/gpu.json``.
+"""
+import argparse
+import copy
+import datetime
+import gc
+import json
+import os
+import os.path as osp
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = osp.dirname(osp.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, osp.join(HERE, '..', '..'))
+
+# The speed table's pairs: MMPretrain's model and mmaccel's paper defaults.
+SPEED_CONFIGS = {
+    'mocov2': ('mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py',
+               'configs/accel_mocov2/'
+               'accel-mocov2_resnet50_8xb32-coslr-200e_in1k.py'),
+    'simclr': ('mmpretrain::simclr/simclr_resnet50_8xb32-coslr-200e_in1k.py',
+               'configs/accel_simclr/'
+               'accel-simclr_resnet50_8xb32-coslr-200e_in1k.py'),
+}
+SMOKE_SPEED_CONFIGS = {
+    'mocov2': ('configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
+               'configs/accel_mocov2/'
+               'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'),
+    'simclr': ('configs/simclr/simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
+               'configs/accel_simclr/'
+               'accel-simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py'),
+}
+SPEED_SETTINGS = ('accel-uniform', 'pbp-only', 'pbp-only-ramp')
+RAMP_SOURCE = 'configs/benchmarks/quality/knn_fmnist-64px.py'
+# benchmark_speed.py's arguments: the GPU run, and the smoke run on the CPU
+SPEED_ARGS = ['--device', 'cuda', '--batch', '64', '--input-size', '224',
+              '--warmup', '5', '--iters', '20', '--exit-iters', '5']
+SMOKE_SPEED_ARGS = ['--device', 'cpu', '--batch', '8', '--input-size', '32',
+                    '--warmup', '1', '--iters', '2', '--exit-iters', '1',
+                    '--threads', '1']
+COMMON_SPEED_ARGS = ['--amp', '--amp-dtype', 'bfloat16', '--channels-last']
+
+
+def log(msg):
+    print(f'[gpu_evidence] {time.strftime("%H:%M:%S")} {msg}', flush=True)
+
+
+def write_json(path, obj):
+    """Write ``obj`` to ``path`` atomically (a cut-off run never leaves half
+    a file)."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = path + '.part'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
+
+
+def read_json(path, default):
+    if not osp.exists(path):
+        return default
+    with open(path) as f:
+        return json.load(f)
+
+
+def now_utc():
+    return datetime.datetime.now(datetime.timezone.utc).strftime(
+        '%Y-%m-%dT%H:%M:%SZ')
+
+
+# ------------------------------------------------------------------- env
+def driver_version():
+    try:
+        out = subprocess.run(
+            ['nvidia-smi', '--query-gpu=driver_version',
+             '--format=csv,noheader'], capture_output=True, text=True,
+            timeout=30)
+        return out.stdout.strip().splitlines()[0] if out.returncode == 0 \
+            else None
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def environment():
+    import torch
+    versions = {}
+    for name in ('numpy', 'mmengine', 'mmcv', 'mmpretrain', 'kornia',
+                 'torchvision', 'cv2'):
+        try:
+            versions[name] = __import__(name).__version__
+        except Exception as e:  # noqa: BLE001  (reported, not fatal)
+            versions[name] = f'missing ({type(e).__name__})'
+    try:
+        import mmcv.ops  # noqa: F401
+        mmcv_ops = True
+    except Exception:  # noqa: BLE001
+        mmcv_ops = False
+    cuda = torch.cuda.is_available()
+    return dict(
+        gpu=torch.cuda.get_device_name() if cuda else None,
+        gpu_memory_mb=(torch.cuda.get_device_properties(0).total_memory //
+                       2**20) if cuda else None,
+        driver=driver_version() if cuda else None,
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        cudnn=torch.backends.cudnn.version() if cuda else None,
+        python=platform.python_version(),
+        machine=f'{platform.machine()}, {os.cpu_count()} CPUs',
+        mmcv_ops=mmcv_ops,
+        versions=versions,
+        date=now_utc())
+
+
+def cmd_env(args):
+    """Write env.json (``speed`` does it first when it is missing, so that
+    the kit starts one process less)."""
+    env = environment()
+    # the core tier: mmaccel and MMPretrain's MoCo import and build
+    import mmaccel  # noqa: F401
+    from mmpretrain.models import MoCo  # noqa: F401
+    env['import_check'] = 'ok'
+    write_json(osp.join(args.out, 'env.json'), env)
+    log(f"GPU {env['gpu'] or 'none (CPU)'}, driver {env['driver']}, torch "
+        f"{env['torch']} (CUDA {env['cuda']}), python {env['python']}, "
+        f"mmcv ops {'yes' if env['mmcv_ops'] else 'no (core tier)'}; "
+        + ', '.join(f'{k} {v}' for k, v in env['versions'].items()))
+
+
+# ----------------------------------------------------------------- speed
+def ramp_schedule():
+    from mmengine.config import Config
+    return Config.fromfile(RAMP_SOURCE).ramp_exit_hook['schedule']
+
+
+def accel_options(accel_cfg_path, setting, ramp):
+    """``--accel-cfg-options`` of a setting: the selector off for partial
+    back-propagation alone, and the ramp schedule on the config's own
+    PartialBackpropHook for pbp-only-ramp."""
+    if setting == 'accel-uniform':
+        return {}
+    opts = {'model.selector': None}
+    if setting == 'pbp-only-ramp':
+        from mmaccel.utils import load_config
+        hooks = load_config(accel_cfg_path).get('custom_hooks', [])
+        i = next(i for i, h in enumerate(hooks)
+                 if h.get('type') == 'PartialBackpropHook')
+        opts[f'custom_hooks.{i}.exit_probs'] = None
+        opts[f'custom_hooks.{i}.schedule'] = [list(p) for p in ramp]
+    return opts
+
+
+def free_memory():
+    """Free the models of the last measurement (CUDA memory is measured
+    model by model in this process)."""
+    import torch
+    if torch.cuda.is_available():
+        gc.collect()
+        torch.cuda.empty_cache()
+
+
+def cache_configs(bs):
+    """Load each config once: a config that inherits ``mmpretrain::``
+    bases costs seconds per load (MMEngine reads every metafile), and the
+    pairs load the same few configs over and over."""
+    load, cache = bs.load, {}
+
+    def cached(path, options, *args):
+        key = (path, json.dumps(options, sort_keys=True, default=str), args)
+        if key not in cache:
+            cache[key] = load(path, options, *args)
+        return copy.deepcopy(cache[key])
+
+    bs.load = cached
+
+
+def peak_memory_mb(bs, args, which):
+    """Peak memory of a few steps of one model, in this process: the growth
+    of CUDA's ``max_memory_allocated`` over what was allocated before the
+    model was built (every other model freed); on CPU the growth of the peak
+    resident set, as ``benchmark_speed.py``'s probe."""
+    import torch
+    free_memory()
+    before = (torch.cuda.memory_allocated() / 2**20
+              if args.device == 'cuda' else 0.0)
+    args.probe = which
+    try:
+        return bs.probe_memory(args) - before
+    finally:
+        args.probe = None
+        free_memory()
+
+
+def speed_record(method, setting, res, env, args):
+    keep = ('speedup', 'ideal_speedup', 'fraction_of_ideal', 'baseline_ips',
+            'accel_ips', 'baseline_peak_mem_mb', 'accel_peak_mem_mb',
+            'per_exit_predicted_speedup')
+    return dict(method=method, setting=setting, seed=args.seed,
+                gpu=env.get('gpu'), driver=env.get('driver'),
+                torch=env.get('torch'), date=now_utc(), smoke=args.smoke,
+                **{k: res.get(k) for k in keep}, bench=res)
+
+
+def max_batch(bs, argv, accel_opts, which, deadline, sizes=(128, 1024)):
+    """The largest batch (doubling from ``sizes[0]`` to ``sizes[1]``) at
+    which one step of the deepest exit fits in the GPU's memory."""
+    import torch
+    fits, (batch, cap) = None, sizes
+    while batch <= cap and time.time() < deadline:
+        args = bs.parse_args(argv + ['--batch', str(batch)])
+        args.accel_cfg_options = accel_opts
+        cfg_path, opts = ((args.baseline, args.baseline_cfg_options)
+                          if which == 'baseline' else (args.accel, accel_opts))
+        try:
+            model, optim_wrapper, hook = bs.build(
+                bs.load(cfg_path, opts, f'--{which}-cfg-options'), args)
+            data = bs.synthetic_batch(model, args)
+            exit = hook.exits[-1] if hook is not None else None
+            bs.step(model, optim_wrapper, data, args, hook, exit=exit)
+            fits = batch
+        except torch.cuda.OutOfMemoryError:
+            break
+        finally:
+            model = optim_wrapper = hook = data = None
+            free_memory()
+        batch *= 2
+    return fits
+
+
+def cmd_speed(args):
+    import benchmark_speed as bs
+    cache_configs(bs)
+    if not osp.exists(osp.join(args.out, 'env.json')):
+        cmd_env(args)
+    env = read_json(osp.join(args.out, 'env.json'), None)
+    configs = SMOKE_SPEED_CONFIGS if args.smoke else SPEED_CONFIGS
+    argv_common = ((SMOKE_SPEED_ARGS if args.smoke else SPEED_ARGS) +
+                   COMMON_SPEED_ARGS + ['--seed', str(args.seed)])
+    ramp = ramp_schedule()
+    out_path = osp.join(args.out, 'speed.json')
+    rows = read_json(out_path, {}).get('rows', [])
+    for method in ([] if args.only_max_batch else args.methods):
+        base_cfg, accel_cfg = configs[method]
+        base_mem = None
+        for setting in SPEED_SETTINGS:
+            if args.deadline and time.time() > args.deadline:
+                log(f'speed: out of time, {method} {setting} skipped')
+                continue
+            tic = time.time()
+            argv = [base_cfg, accel_cfg, *argv_common]
+            a = bs.parse_args(argv + ['--no-memory'])
+            a.accel_cfg_options = accel_options(accel_cfg, setting, ramp)
+            if a.threads:
+                import torch
+                torch.set_num_threads(a.threads)
+            res = bs.benchmark(a, argv)
+            free_memory()
+            if base_mem is None:
+                base_mem = peak_memory_mb(bs, a, 'baseline')
+            res['baseline_peak_mem_mb'] = base_mem
+            res['accel_peak_mem_mb'] = peak_memory_mb(bs, a, 'accel')
+            res['peak_mem_kind'] += ', measured in one process'
+            rec = speed_record(method, setting, res, env, args)
+            rows = [r for r in rows
+                    if (r['method'], r['setting']) != (method, setting)]
+            rows.append(rec)
+            write_json(out_path, dict(rows=rows))
+            if not args.smoke:
+                add_to_results(args.results, speed=[rec])
+                mirror(args)
+            print(f'\n### {method}, {setting} ({time.time() - tic:.0f} s)\n')
+            print(bs.markdown(res), flush=True)
+    if args.max_batch or args.only_max_batch:
+        for method in args.methods:
+            base_cfg, accel_cfg = configs[method]
+            argv = [base_cfg, accel_cfg, *argv_common]
+            for which in ('baseline', 'accel'):
+                if args.deadline and time.time() > args.deadline:
+                    log('max batch: out of time')
+                    break
+                fits = max_batch(bs, argv, {}, which, args.deadline or
+                                 float('inf'), (16, 64) if args.smoke else
+                                 (128, 1024))
+                log(f'max batch: {method} {which}: {fits}')
+                for r in rows:
+                    if r['method'] == method and \
+                            r['setting'] == 'accel-uniform':
+                        r[f'{which}_max_batch'] = fits
+                        if not args.smoke:
+                            add_to_results(args.results, speed=[r])
+                            mirror(args)
+                write_json(out_path, dict(rows=rows))
+
+
+# ---------------------------------------------------------------- record
+def add_to_results(path, speed=(), runs=()):
+    """Put speed rows and race records into ``path`` (``{'speed': [...],
+    'runs': [...]}``), replacing those of the same method, setting, seed and
+    GPU."""
+    data = read_json(path, {})
+
+    def key(r):
+        return (r['method'], r['setting'], r['seed'], r.get('gpu'))
+
+    for field, new in (('speed', speed), ('runs', runs)):
+        keys = {key(r) for r in new}
+        old = [r for r in data.get(field, []) if key(r) not in keys]
+        data[field] = sorted(old + list(new),
+                             key=lambda r: (r['method'], r['setting'],
+                                            r['seed'], r.get('gpu') or ''))
+    write_json(path, dict(speed=data['speed'], runs=data['runs']))
+
+
+def mirror(args):
+    """A copy of the results file in the output folder: the device machine
+    sends back only that folder."""
+    shutil.copyfile(args.results, osp.join(args.out, 'gpu.json'))
+
+
+def augmentation_site(config):
+    """Where the views are augmented: on the model's device when the model's
+    data preprocessor augments (the kornia preprocessor), else in the CPU
+    data loader."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config, import_custom_modules=False)
+    pre = cfg.model.get('data_preprocessor') or cfg.get(
+        'data_preprocessor') or {}
+    on_device = str(pre.get('type', '')).split('.')[-1] == \
+        'MultiViewDataPreprocessor'
+    return 'device' if on_device else 'cpu loader'
+
+
+def cmd_record(args):
+    import quality_record
+    env = read_json(osp.join(args.out, 'env.json'), None) or environment()
+    rows = quality_record.read_scalars(args.work_dir)
+    rec = quality_record.make_record(rows, args)
+    evals = [r for r in rows if 'knn_top1' in r]
+    train_rows = [r for r in rows if 'loss' in r]
+    device = 'cuda' if env.get('gpu') else 'cpu'
+    rec.update(
+        gpu=env.get('gpu'), driver=env.get('driver'), torch=env.get('torch'),
+        cuda=env.get('cuda'), gpu_memory_mb=env.get('gpu_memory_mb'),
+        augment_on=(device if augmentation_site(args.config) == 'device'
+                    else 'cpu loader'),
+        time_budget=args.time_budget, iters=max(
+            [r.get('step', 0) for r in evals + train_rows] or [None]),
+        date=now_utc(), smoke=args.smoke)
+    this_call = osp.join(args.out, 'records.json')
+    runs = [r for r in read_json(this_call, {}).get('runs', [])
+            if (r['method'], r['setting']) != (rec['method'],
+                                               rec['setting'])]
+    write_json(this_call, dict(runs=runs + [rec]))
+    if not args.smoke:
+        add_to_results(args.results, runs=[rec])
+        mirror(args)
+    log(f"record: {rec['method']} {rec['setting']} seed {rec['seed']}: kNN "
+        f"{rec['knn_final']:.2f} after {rec['train_wall_s']:.0f} s of "
+        f"training ({rec['iters']} iterations), augmentation on "
+        f"{rec['augment_on']}")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = p.add_subparsers(dest='stage', required=True)
+    for name in ('env', 'speed', 'record'):
+        s = sub.add_parser(name)
+        s.add_argument('--out', required=True, help='output folder')
+        s.add_argument('--smoke', action='store_true',
+                       help='tiny models on the CPU; results stay in --out')
+        s.add_argument('--results', default='docs/results/gpu.json',
+                       help='the results file a real run adds to')
+        if name == 'speed':
+            s.add_argument('--methods', nargs='+', default=['mocov2',
+                                                             'simclr'],
+                           choices=sorted(SPEED_CONFIGS))
+            s.add_argument('--seed', type=int, default=0)
+            s.add_argument('--deadline', type=float, default=None,
+                           help='unix time after which no pair starts')
+            s.add_argument('--max-batch', action='store_true',
+                           help='then the largest batch that fits')
+            s.add_argument('--only-max-batch', action='store_true',
+                           help='the largest batch only, attached to the '
+                           'rows already in --out')
+        if name == 'record':
+            s.add_argument('work_dir')
+            s.add_argument('--method', required=True)
+            s.add_argument('--setting', required=True)
+            s.add_argument('--seed', type=int, required=True)
+            s.add_argument('--config', required=True)
+            s.add_argument('--command', default=None)
+            s.add_argument('--time-budget', default=None)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    dict(env=cmd_env, speed=cmd_speed, record=cmd_record)[args.stage](args)
+
+
+if __name__ == '__main__':
+    main()
