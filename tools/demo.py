@@ -45,6 +45,10 @@ from demo_summary import (EXIT_KEY, ROLES, compare, knn_at,  # noqa: E402
                           machine, minutes, model_summary, write_json,
                           write_summary)
 
+from mmaccel.utils.error_report import (add_debug_argument,  # noqa: E402
+                                        report_errors)
+from mmaccel.utils.errors import MMAccelError  # noqa: E402
+
 # The demo's defaults, all in this one place: the quality regime's pair
 # (docs/benchmarks.md section 4), sized for about 15 minutes on 2 cores after
 # set-up. SimCLR by default: in this regime its kNN rises far above the
@@ -84,7 +88,7 @@ PAIRS = dict(
 OUTPUTS = ('summary.md', 'summary.json', 'time_vs_accuracy.png')
 
 
-class DemoError(Exception):
+class DemoError(MMAccelError):
     """A one-line error for the user; the demo exits with status 1."""
 
 
@@ -166,6 +170,7 @@ def parse_args(argv=None):
                    'the same settings exist')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                    help='more key=value settings for both models')
+    add_debug_argument(p)
     args = p.parse_args(argv)
     if bool(args.baseline_config) != bool(args.accel_config):
         p.error('--baseline-config and --accel-config go together')
@@ -634,6 +639,7 @@ def run(args):
           f'time_vs_accuracy.png beside it', flush=True)
 
 
+@report_errors  # an error: one line on stderr, exit 1 (--debug: traceback)
 def main(argv=None):
     # The children run in their own session (a terminal's Ctrl-C reaches only
     # this process), so every way of stopping the demo must stop them too.
@@ -642,9 +648,6 @@ def main(argv=None):
     try:
         args = parse_args(argv)
         run(args)
-    except DemoError as e:
-        print(f'error: {e}', file=sys.stderr, flush=True)
-        sys.exit(1)
     except KeyboardInterrupt:
         print('\n[demo] interrupted; no training process is left running.',
               file=sys.stderr)

@@ -6,12 +6,13 @@ work on CPU (gloo), every config gets mmaccel's resume-safe loop and checkpoint
 hook and its checks before the first iteration (``use_reliable_runtime``; see
 docs/reliability.md), ``--cfg-options`` keys must name something in the config
 (``+key=value`` adds a new one), and a bad input (setting, data file,
-checkpoint) ends with a one-line ``error: ...`` on stderr and exit status 1.
+checkpoint) ends with a one-line ``error: ...`` on stderr and exit status 1,
+as does any other error (``--debug`` or ``MMACCEL_DEBUG=1`` shows its
+traceback; mmaccel.utils.error_report).
 """
 import argparse
 import os
 import os.path as osp
-import sys
 
 import torch
 from mmengine.config import Config, DictAction
@@ -20,8 +21,9 @@ from mmengine.runner import Runner
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
 from mmaccel.engine import amp_optim_wrapper, apply_time_budget
 from mmaccel.registry import RUNNERS
-from mmaccel.utils import (MMAccelError, finish_distributed,
-                           merge_cfg_options, rescope_config,
+from mmaccel.utils import (add_debug_argument, check_run_length,
+                           finish_distributed, merge_cfg_options,
+                           report_errors, rescope_config,
                            use_reliable_runtime)
 from mmaccel.utils.tiers import full_tier_hint
 
@@ -79,6 +81,7 @@ def parse_args():
         default='none',
         help='job launcher (tools/dist_train.sh passes pytorch)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -185,6 +188,7 @@ def build_runner(args):
     with full_tier_hint(f'config {args.config}'):
         cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    check_run_length(cfg)
     rescope_config(cfg)
     sync_bn_to_bn_on_cpu(cfg)
     use_reliable_runtime(cfg)
@@ -194,13 +198,10 @@ def build_runner(args):
     return RUNNERS.build(cfg)
 
 
+@report_errors  # an error: one line on stderr, exit 1 (--debug: traceback)
 def main():
     args = parse_args()
-    try:
-        build_runner(args).train()
-    except MMAccelError as e:  # a bad input: its message says what to fix
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(1)
+    build_runner(args).train()
     # every rank leaves together, without gloo's exit-time abort
     finish_distributed()
 

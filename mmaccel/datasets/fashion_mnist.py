@@ -1,5 +1,6 @@
 """Fashion-MNIST read from local IDX files, never downloaded."""
 import os.path as osp
+import warnings
 from typing import Optional
 
 import numpy as np
@@ -134,4 +135,9 @@ class LocalFashionMNIST(FashionMNIST):
                 f'Fashion-MNIST files {images} and {labels} disagree: '
                 f'{num_images} images, {num_labels} labels; delete them and '
                 f'run `{PREPARE_COMMAND}` to rebuild them')
-        return super().load_data_list()
+        with warnings.catch_warnings():
+            # MMPretrain's IDX reader wraps the read-only file buffer in a
+            # tensor, and torch warns on stderr; the data are only read
+            warnings.filterwarnings(
+                'ignore', message='The given NumPy array is not writable')
+            return super().load_data_list()

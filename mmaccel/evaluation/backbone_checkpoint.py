@@ -47,6 +47,8 @@ def read_state_dict(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
         ckpt = CheckpointLoader.load_checkpoint(
             path, map_location='cpu', logger='silent')
     except Exception as e:  # unpickling errors come in many types
+        if isinstance(e, CheckpointError) and e.__cause__ is not None:
+            e = e.__cause__  # mmaccel's loader said it; say torch's reason
         reason = str(e).strip().splitlines()[0] if str(e).strip() else ''
         raise CheckpointError(
             f'{path}: not a PyTorch checkpoint (torch.load failed: '

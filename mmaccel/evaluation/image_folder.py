@@ -21,9 +21,23 @@ class ImageFolderError(DataError):
     """The folder is not in the expected layout (one-line message)."""
 
 
-def _num_images(folder: str) -> int:
-    return sum(f.lower().endswith(IMG_EXTENSIONS)
-               for _, _, files in os.walk(folder) for f in files)
+def _images(folder: str) -> List[str]:
+    return sorted(
+        osp.join(root, f) for root, _, files in os.walk(folder)
+        for f in files if f.lower().endswith(IMG_EXTENSIONS))
+
+
+def _check_readable(path: str, data_root: str) -> None:
+    """Open one image as the loader will (Pillow), so that a folder of
+    files that only look like images stops here, not mid-evaluation."""
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Exception as e:  # noqa: BLE001 - Pillow raises many types
+        raise ImageFolderError(
+            f'--data-root {data_root}: {path} is not an image Pillow can '
+            f'read ({type(e).__name__}: {str(e).strip()[:120]})') from None
 
 
 def image_folder_classes(data_root: str) -> List[str]:
@@ -45,10 +59,12 @@ def image_folder_classes(data_root: str) -> List[str]:
                 f'--data-root {data_root}: {root} is missing ({layout})')
         found[split] = sorted(d for d in os.listdir(root)
                               if osp.isdir(osp.join(root, d)))
-        if _num_images(root) == 0 or not found[split]:
+        images = _images(root)
+        if not images or not found[split]:
             raise ImageFolderError(
                 f'--data-root {data_root}: no images in class folders of '
                 f'{root} ({layout}; extensions {", ".join(IMG_EXTENSIONS)})')
+        _check_readable(images[0], data_root)
     if found['train'] != found['val']:
         differ = sorted(set(found['train']) ^ set(found['val']))
         raise ImageFolderError(

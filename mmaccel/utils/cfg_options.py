@@ -138,26 +138,30 @@ def _names_something(before: dict, merged: dict, key: str) -> bool:
     return names is None or keys[-1] in names  # unknown types: let it be
 
 
-def _check_list_indices(before: dict, key: str) -> None:
+def _check_list_indices(before: dict, key: str, flag: str) -> None:
     node, keys = before, key.lstrip(NEW_KEY_PREFIX).split('.')
     for i, k in enumerate(keys):
         if isinstance(node, (list, tuple)) and k.isdigit() \
                 and int(k) >= len(node):
             raise ConfigError(
-                f'--cfg-options: {key!r}: {".".join(keys[:i])} is a list of '
+                f'{flag}: {key!r}: {".".join(keys[:i])} is a list of '
                 f'{len(node)} entries, so it has no entry {k}')
         node = _child(node, k)
         if node is _MISSING:
             return
 
 
-def merge_cfg_options(cfg: Config, options: dict) -> Config:
+def merge_cfg_options(cfg: Config,
+                      options: dict,
+                      flag: str = '--cfg-options') -> Config:
     """Merge ``--cfg-options`` into ``cfg``, refusing keys that name nothing.
 
     Args:
         cfg (Config): The config, changed in place.
         options (dict): ``key: value`` as ``DictAction`` parses them; a key
             starting with ``+`` may be new.
+        flag (str): The option that gave them, for messages. Defaults to
+            ``'--cfg-options'``.
 
     Returns:
         Config: The same config.
@@ -169,7 +173,7 @@ def merge_cfg_options(cfg: Config, options: dict) -> Config:
     plain = [k for k in options if not k.startswith(NEW_KEY_PREFIX)]
     before = copy.deepcopy(cfg._cfg_dict.to_dict())
     for key in options:
-        _check_list_indices(before, key)
+        _check_list_indices(before, key, flag)
     cfg.merge_from_dict({k.lstrip(NEW_KEY_PREFIX): v
                          for k, v in options.items()})
     merged = cfg._cfg_dict.to_dict()
@@ -183,6 +187,6 @@ def merge_cfg_options(cfg: Config, options: dict) -> Config:
         close = difflib.get_close_matches(key, known, 1, 0.8)
         hint = f' (did you mean {close[0]!r}?)' if close else ''
         raise ConfigError(
-            f'--cfg-options: {key!r} names nothing in the config{hint}; to '
+            f'{flag}: {key!r} names nothing in the config{hint}; to '
             f'add a new key on purpose, write {NEW_KEY_PREFIX}{key}=...')
     return cfg

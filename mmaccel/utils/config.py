@@ -1,12 +1,16 @@
 """Loading configs that inherit ``mmpretrain::`` bases under the scope
 mmaccel, and the runtime parts that every mmaccel run uses."""
+import math
+
 from mmengine import runner as mmengine_runner
 from mmengine.config import Config
 from mmengine.hooks import CheckpointHook
 
+from .errors import ConfigError
+
 __all__ = [
     'load_config', 'rescope_config', 'use_reliable_runtime',
-    'seed_augmentations'
+    'check_run_length', 'seed_augmentations'
 ]
 
 UPSTREAM_SCOPE = 'mmpretrain'
@@ -150,3 +154,32 @@ def seed_augmentations(cfg: Config) -> Config:
                               sampler=sampler)
     return cfg
 
+
+def check_run_length(cfg: Config) -> None:
+    """Refuse a training length that means "train nothing".
+
+    MMEngine's loops take ``train_cfg.max_epochs=0`` (or ``max_iters=0``, or
+    a negative value) without a word: the run trains nothing, writes no
+    checkpoint, and exits 0. ``tools/train.py`` calls this before building
+    the Runner.
+
+    Args:
+        cfg (Config): A loaded config.
+
+    Raises:
+        ConfigError: ``train_cfg.max_epochs`` or ``train_cfg.max_iters`` is
+            not a whole number of at least 1.
+    """
+    loop = cfg.get('train_cfg', None) or {}
+    for key in ('max_epochs', 'max_iters'):
+        if key not in loop:
+            continue
+        value = loop[key]
+        whole = isinstance(value, (int, float)) and not isinstance(
+            value, bool) and math.isfinite(value) and value == int(value)
+        if not whole or value < 1:
+            unit = dict(max_epochs='epochs', max_iters='iterations')[key]
+            raise ConfigError(
+                f'train_cfg.{key}={value!r}: the number of training {unit} '
+                f'must be a whole number of at least 1'
+                + ('; 0 or less would train nothing' if whole else ''))

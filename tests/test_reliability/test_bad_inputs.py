@@ -1,28 +1,39 @@
-"""Every bad input stops tools/train.py before the first iteration, with one
-line on stderr that names the setting or file and what is expected, exit
-status 1, and no checkpoint.
+"""Every bad input stops a tool before it does any work: exit status 1,
+exactly one line on stderr (``error: ...``, naming the setting or file, the
+value and what is allowed), no iteration logged, no checkpoint written.
 
-The table runs ``tools/train.py``'s ``main()`` in this process (the command
-line is the only input; a second of start-up each instead of five); the
-cases marked in its last column also run as a real ``tools/train.py``
-process (a missing data set does in tests/test_foundation/test_train_tools.py).
+One test runs the whole catalogue: ``tools/train.py`` (settings, data files,
+checkpoints, config files, upstream constructors' checks) and the other
+tools (``knn.py``, ``linear.py``, ``extract_backbone.py``,
+``benchmark_speed.py``, ``demo.py``, ``run_all.sh``). Each case is its own
+process: the Python tools' cases are forked from one process that imported
+the tools once (``bad_input_runner.py``, a few at a time); the cases marked
+``fresh`` start a new interpreter (``python tools/train.py ...``, the shell
+scripts), as a user's command does.
 """
 import importlib.util
 import io
+import json
 import os
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from reliability_helpers import env_for, tiny_config, train
+from reliability_helpers import env_for, tiny_config
 
 REPO = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).resolve().parent / 'bad_input_runner.py'
 DATA = REPO / 'data' / 'fashion-mnist'
 IMAGES, LABELS = 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'
 REBUILD = 'run `bash tools/dataset_converters/prepare_fashion_mnist.sh`'
+LINEAR_CONFIG = ('configs/benchmarks/classification/fmnist/'
+                 'resnet18_1xb256-linear-steplr-6e_fmnist-64px.py')
+PARALLEL = max(2, os.cpu_count() or 1)
 
 _spec = importlib.util.spec_from_file_location('train_tool',
                                                REPO / 'tools' / 'train.py')
@@ -46,14 +57,52 @@ DATA_FAULTS = {
 }
 
 
+def write_configs(tmp: Path, a: dict) -> None:
+    """Config files that do not load, or lack what a tool needs."""
+    base = a['mocov2']
+    files = {
+        # line 3 does not parse
+        'syntax_error': f"_base_ = '{base}'\nrandomness = dict(seed=1)\n"
+                        'train_cfg = dict(max_epochs=1))\n',
+        # a base whose line 2 does not parse
+        'bad_base': "x = 1\ny = = 2\n",
+        'with_bad_base': f"_base_ = ['{base}', './bad_base.py']\n",
+        'missing_base': "_base_ = ['./no_such_base.py']\n",
+        # line 2 names a variable that does not exist
+        'name_error': f"_base_ = '{base}'\nmodel = dict(queue_len=queue)\n",
+        'no_backbone': "model = dict(type='ImageClassifier')\n",
+    }
+    for name, text in files.items():
+        (tmp / f'{name}.py').write_text(text)
+        a[f'{name}_cfg'] = str(tmp / f'{name}.py')
+
+
+def write_folders(tmp: Path, a: dict) -> None:
+    """Image folders for --data-root: empty, without images, with files
+    that only look like images."""
+    for name, file, text in (('empty', None, None),
+                             ('no_images', 'readme.txt', 'no image here\n'),
+                             ('not_images', '0.png', 'not a png\n')):
+        root = tmp / name
+        root.mkdir()
+        if file is not None:
+            for split in ('train', 'val'):
+                (root / split / 'shirt').mkdir(parents=True)
+                (root / split / 'shirt' / file).write_text(text)
+        a[name] = str(root)
+
+
 @pytest.fixture(scope='module')
 def assets(tmp_path_factory):
-    """Tiny configs, spoilt data folders and checkpoints to feed main()."""
+    """Tiny configs, spoilt data folders, config files and checkpoints."""
     tmp = tmp_path_factory.mktemp('bad_inputs')
     a = {m: tiny_config(tmp, m)
          for m in ('mocov2', 'simclr', 'swav', 'mocov2-baseline')}
+    a['mocov2_iters'] = tiny_config(tmp, 'mocov2', iter_based=True)
+    a['linear'] = LINEAR_CONFIG
     a['tmp'] = tmp
     a['missing'] = str(tmp / 'no-such-folder')
+    a['no_config'] = str(tmp / 'no_such_config.py')
     images, labels = (DATA / IMAGES).read_bytes(), (DATA / LABELS).read_bytes()
     for name, spoil in DATA_FAULTS.items():
         root = tmp / 'data' / name
@@ -65,6 +114,8 @@ def assets(tmp_path_factory):
         (root / IMAGES).write_bytes(bad_images)
         (root / LABELS).write_bytes(bad_labels)
         a[name] = str(root)
+    write_configs(tmp, a)
+    write_folders(tmp, a)
     # real checkpoints: two iterations of the accelerated and baseline MoCo
     for method in ('mocov2', 'mocov2-baseline'):
         work = tmp / f'ckpt_{method}'
@@ -81,7 +132,11 @@ def assets(tmp_path_factory):
     torch.save([1, 2, 3], tmp / 'list.pth')
     state = torch.load(a['ckpt_mocov2'], weights_only=False)['state_dict']
     torch.save({'state_dict': state}, tmp / 'weights_only.pth')
-    for name in ('truncated', 'text', 'list', 'weights_only'):
+    torch.save({'state_dict': {k[len('backbone.'):]: v
+                               for k, v in state.items()
+                               if k.startswith('backbone.')}},
+               tmp / 'exported.pth')
+    for name in ('truncated', 'text', 'list', 'weights_only', 'exported'):
         a[name] = str(tmp / f'{name}.pth')
     stale = tmp / 'stale_work'
     stale.mkdir()
@@ -110,12 +165,13 @@ def opts(*options):
     return ['--cfg-options', *options]
 
 
-# id: (config, extra arguments, expected message parts, also as a process)
+# tools/train.py CONFIG ...: (config, arguments, expected message parts, run
+# as a new interpreter)
 CASES = {
     # --cfg-options keys that name nothing
     'cfg-typo': ('mocov2', opts('randomnes.seed=1'), [
         "--cfg-options: 'randomnes.seed' names nothing in the config (did "
-        "you mean 'randomness.seed'?)", 'write +randomnes.seed=...'], True),
+        "you mean 'randomness.seed'?)", 'write +randomnes.seed=...'], False),
     'cfg-model-typo': ('mocov2', opts('model.backbone.exitz=[1,2]'),
                        ["'model.backbone.exitz' names nothing",
                         "did you mean 'model.backbone.exits'"], False),
@@ -231,7 +287,7 @@ CASES = {
             'checkpoint {ckpt_mocov2-baseline} does not fit the model '
             "AccelMoCo (was it written with another config?): 'queue': the "
             'checkpoint has 1 queue of 64 keys of dimension 64, the model 4 '
-            'queues of 64 keys of dimension 64'], True),
+            'queues of 64 keys of dimension 64'], False),
     'resume-accel-into-baseline': (
         'mocov2-baseline', ['--resume', '{ckpt_mocov2}'], [
             'checkpoint {ckpt_mocov2} does not fit the model MoCo',
@@ -263,6 +319,211 @@ CASES = {
                                   'does not fit the model MoCo',
                                   "model.backbone.init_cfg=dict(type="
                                   "'Pretrained'"], False),
+    # settings that mean "train nothing"
+    'max-epochs-0': ('mocov2', opts('train_cfg.max_epochs=0'), [
+        'train_cfg.max_epochs=0: the number of training epochs must be a '
+        'whole number of at least 1; 0 or less would train nothing'], False),
+    'max-epochs-negative': ('swav', opts('train_cfg.max_epochs=-2'),
+                            ['train_cfg.max_epochs=-2: the number of'],
+                            False),
+    'max-iters-0': ('mocov2_iters', opts('train_cfg.max_iters=0'), [
+        'train_cfg.max_iters=0: the number of training iterations must be'],
+                    False),
+    'max-epochs-fraction': ('mocov2', opts('train_cfg.max_epochs=0.5'),
+                            ['train_cfg.max_epochs=0.5', 'whole number'],
+                            False),
+    # config files that do not load
+    'config-syntax-error': ('syntax_error_cfg', [], [
+        "config {syntax_error_cfg}, line 3: unmatched ')': "
+        'train_cfg = dict(max_epochs=1))'], True),
+    'config-base-syntax-error': ('with_bad_base_cfg', [],
+                                 ['config {tmp}/bad_base.py, line 2: '
+                                  'invalid syntax: y = = 2'], False),
+    'config-missing-base': ('missing_base_cfg', [], [
+        'config {missing_base_cfg}: its _base_ {tmp}/no_such_base.py does '
+        'not exist'], False),
+    'config-name-error': ('name_error_cfg', [], [
+        "config {name_error_cfg}, line 2: NameError: name 'queue' is not "
+        'defined'], False),
+    'config-missing': ('no_config', [], ['config {no_config} does not exist'],
+                       False),
+    # upstream constructors' and torch's checks, named by their config key
+    'moco-momentum': ('mocov2', opts('model.momentum=1.5'), [
+        'model.momentum=1.5 (AccelMoCo): momentum must be in range (0.0, '
+        '1.0)'], True),
+    'moco-baseline-momentum': ('mocov2-baseline', opts('model.momentum=0'),
+                               ['model.momentum=0 (MoCo): momentum must be'],
+                               False),
+    'optimizer-lr': ('mocov2', opts('optim_wrapper.optimizer.lr=-0.1'), [
+        'optim_wrapper.optimizer.lr=-0.1 (SGD): Invalid learning rate: -0.1 '
+        '(allowed: 0 or more)'], False),
+    'optimizer-weight-decay': (
+        'mocov2-baseline', opts('optim_wrapper.optimizer.weight_decay=-1'),
+        ['optim_wrapper.optimizer.weight_decay=-1 (SGD): Invalid weight_decay '
+         'value: -1'], False),
+    'backbone-depth': ('swav', opts('model.backbone.depth=19'),
+                       ['model.backbone.depth=19', 'invalid depth 19'],
+                       False),
+    'unknown-type': ('simclr',
+                     opts('model.neck.type=IntermediateContrastiveNek'), [
+                         "model.neck.type='IntermediateContrastiveNek': "
+                         'IntermediateContrastiveNek is not in the '
+                         "mmaccel::model registry (did you mean "
+                         "'IntermediateContrastiveNeck'?)"], False),
+    'batch-size-0': ('mocov2', opts('train_dataloader.batch_size=0'),
+                     ['train_dataloader.batch_size=0', 'positive integer'],
+                     False),
+}
+
+# Cases of the other tools: (tool, arguments, expected message parts,
+# run as a new interpreter). {work}: the case's own folder (work dir, or
+# where an output would go), checked for checkpoints afterwards.
+KNN = ['--work-dir', '{work}']
+LINEAR = ['--work-dir', '{work}']
+SPEED = ['--iters', '2', '--warmup', '1', '--no-memory', '--out',
+         '{work}/speed.json']
+OTHER_CASES = {
+    # tools/benchmarks/knn.py CONFIG CHECKPOINT
+    'knn-checkpoint-missing': ('knn', ['{mocov2}', '{tmp}/nope.pth', *KNN],
+                               ['{tmp}/nope.pth: no such file'], False),
+    'knn-checkpoint-text': ('knn', ['{mocov2}', '{text}', *KNN],
+                            ['{text}: not a PyTorch checkpoint'], False),
+    'knn-checkpoint-other-model': (
+        'knn', ['{linear}', '{ckpt_mocov2}', *KNN],
+        ['{ckpt_mocov2}: backbone weights do not fit'], False),
+    'knn-folder-empty': ('knn', ['{mocov2}', '{ckpt_mocov2}', '--data-root',
+                                 '{empty}', *KNN],
+                         ['--data-root {empty}: {empty}/train is missing'],
+                         False),
+    'knn-folder-without-images': (
+        'knn', ['{mocov2}', '{ckpt_mocov2}', '--data-root', '{no_images}',
+                *KNN],
+        ['--data-root {no_images}: no images in class folders of '
+         '{no_images}/train'], False),
+    'knn-folder-not-images': (
+        'knn', ['{mocov2}', '{ckpt_mocov2}', '--data-root', '{not_images}',
+                *KNN],
+        ['--data-root {not_images}: {not_images}/train/shirt/0.png is not an '
+         'image Pillow can read'], False),
+    'knn-config-without-backbone': (
+        'knn', ['{no_backbone_cfg}', '{ckpt_mocov2}', *KNN],
+        ['{no_backbone_cfg} has no model.backbone'], False),
+    'knn-cfg-typo': ('knn', ['{mocov2}', '{ckpt_mocov2}', *KNN,
+                             *opts('model.backbone.dept=18')],
+                     ["--cfg-options: 'model.backbone.dept' names nothing",
+                      "did you mean 'model.backbone.depth'"], False),
+    # tools/benchmarks/linear.py CONFIG CHECKPOINT
+    'linear-checkpoint-missing': ('linear', ['{linear}', '{tmp}/nope.pth',
+                                             *LINEAR],
+                                  ['{tmp}/nope.pth: no such file'], False),
+    'linear-checkpoint-text': ('linear', ['{linear}', '{text}', *LINEAR],
+                               ['{text}: not a PyTorch checkpoint'], False),
+    'linear-checkpoint-other-model': (
+        'linear', ['{linear}', '{ckpt_mocov2}', *LINEAR],
+        ['{ckpt_mocov2}: backbone weights do not fit the configured ResNet'],
+        False),
+    'linear-folder-empty': ('linear', ['{linear}', '{ckpt_mocov2}',
+                                       '--data-root', '{empty}', *LINEAR],
+                            ['--data-root {empty}: {empty}/train is missing'],
+                            False),
+    'linear-folder-not-images': (
+        'linear', ['{linear}', '{ckpt_mocov2}', '--data-root',
+                   '{not_images}', *LINEAR],
+        ['{not_images}/train/shirt/0.png is not an image'], False),
+    'linear-config-without-head': (
+        'linear', ['{no_backbone_cfg}', '{ckpt_mocov2}', *LINEAR],
+        ['{no_backbone_cfg} has no model.backbone: linear.py needs a probe '
+         'config'], False),
+    'linear-cfg-typo': ('linear', ['{linear}', '{ckpt_mocov2}', *LINEAR,
+                                   *opts('model.head.num_clases=3')],
+                        ["'model.head.num_clases' names nothing",
+                         "did you mean 'model.head.num_classes'"], False),
+    'linear-max-epochs-0': ('linear', ['{linear}', '{ckpt_mocov2}', *LINEAR,
+                                       *opts('train_cfg.max_epochs=0')],
+                            ['train_cfg.max_epochs=0: the number of'], False),
+    # tools/model_converters/extract_backbone.py IN OUT
+    'extract-missing': ('extract_backbone', ['{tmp}/nope.pth',
+                                             '{work}/out.pth'],
+                        ['{tmp}/nope.pth: no such file'], False),
+    'extract-text': ('extract_backbone', ['{text}', '{work}/out.pth'], [
+        "{text}: not a PyTorch checkpoint (torch.load failed: "
+        "UnpicklingError: invalid load key, 'n'.)"], False),
+    'extract-no-backbone-keys': (
+        'extract_backbone', ['{exported}', '{work}/out.pth'],
+        ["{exported}: no 'backbone.' keys in its state_dict"], False),
+    'extract-out-unwritable': (
+        'extract_backbone', ['{ckpt_mocov2}', '{text}/out.pth'],
+        ['OUT {text}/out.pth cannot be written: {text} is a file, not a '
+         'folder'], False),
+    # tools/analysis/benchmark_speed.py BASELINE ACCEL
+    'speed-config-missing': ('benchmark_speed', ['{mocov2-baseline}',
+                                                 '{tmp}/nope.py', *SPEED],
+                             ['config {tmp}/nope.py does not exist'], False),
+    'speed-config-without-model': (
+        'benchmark_speed', ['{no_backbone_cfg}', '{mocov2}', *SPEED],
+        ['{no_backbone_cfg} has no model with a backbone'], False),
+    'speed-not-accelerated': (
+        'benchmark_speed', ['{mocov2-baseline}', '{mocov2-baseline}',
+                            *SPEED],
+        ['ACCEL_CONFIG {mocov2-baseline} does not build an accelerated '
+         'model', 'its model is MoCo'], False),
+    'speed-cfg-typo': ('benchmark_speed', [
+        '{mocov2-baseline}', '{mocov2}', *SPEED, '--accel-cfg-options',
+        'model.selector.crop_ration=0.5'
+    ], ["--accel-cfg-options: 'model.selector.crop_ration' names nothing",
+        "did you mean 'model.selector.crop_ratio'"], False),
+    'speed-batch-queue': ('benchmark_speed', ['{mocov2-baseline}',
+                                              '{mocov2}', *SPEED, '--batch',
+                                              '6'],
+                          ['--batch 6 must divide the queue length 64'],
+                          False),
+    'speed-momentum': ('benchmark_speed', [
+        '{mocov2-baseline}', '{mocov2}', *SPEED, '--accel-cfg-options',
+        'model.momentum=1.5'
+    ], ['model.momentum=1.5 (AccelMoCo): momentum must be in range'], False),
+    # tools/demo.py (tools/demo.sh: set-up, then demo.py with its arguments)
+    'demo-config-missing': ('demo', ['--baseline-config', '{tmp}/nope.py',
+                                     '--accel-config', '{mocov2}',
+                                     '--work-dir', '{work}'],
+                            ['config {tmp}/nope.py not found'], False),
+    'demo-config-without-knn': (
+        'demo', ['--baseline-config', '{mocov2-baseline}', '--accel-config',
+                 '{mocov2}', '--work-dir', '{work}'],
+        ['{mocov2-baseline}: no KNNEvalHook in custom_hooks'], False),
+    'demo-cfg-typo': ('demo', ['--work-dir', '{work}',
+                               *opts('model.backbone.dept=18')],
+                      ["--cfg-options: 'model.backbone.dept' names nothing"],
+                      False),
+    'demo-data-empty': ('demo', ['--data-root', '{empty}', '--work-dir',
+                                 '{work}'],
+                        ['{empty}/train-images-idx3-ubyte is missing'],
+                        False),
+    # tools/benchmarks/run_all.sh CHECKPOINT
+    'run_all-checkpoint-missing': ('run_all', ['{tmp}/nope.pth',
+                                               '--work-dir', '{work}'],
+                                   ['{tmp}/nope.pth: no such checkpoint'],
+                                   True),
+    'run_all-checkpoint-text': ('run_all', ['{text}', '--work-dir', '{work}'],
+                                ['{text}: not a PyTorch checkpoint'], True),
+    'run_all-config-missing': ('run_all', ['{ckpt_mocov2}', '--config',
+                                           '{tmp}/nope.py', '--work-dir',
+                                           '{work}'],
+                               ['--config {tmp}/nope.py: no such config '
+                                'file'], True),
+    'run_all-cfg-typo': ('run_all', [
+        '{ckpt_mocov2}', '--only', 'linear', '--linear-args',
+        '--cfg-options train_cfg.max_epoch=1', '--work-dir', '{work}'
+    ], ["linear failed: --cfg-options: 'train_cfg.max_epoch' names nothing",
+        "did you mean 'train_cfg.max_epochs'"], True),
+}
+SCRIPTS = {'run_all': 'tools/benchmarks/run_all.sh'}
+PY_TOOLS = {
+    'train': 'tools/train.py',
+    'knn': 'tools/benchmarks/knn.py',
+    'linear': 'tools/benchmarks/linear.py',
+    'extract_backbone': 'tools/model_converters/extract_backbone.py',
+    'benchmark_speed': 'tools/analysis/benchmark_speed.py',
+    'demo': 'tools/demo.py',
 }
 
 
@@ -272,47 +533,112 @@ def fill(text, assets):
     return text
 
 
-def argv_of(case, assets, work_dir):
-    method, args, _, _ = CASES[case]
-    args = [fill(a, assets) for a in args]
-    if '--work-dir' not in args:
-        args = ['--work-dir', str(work_dir), *args]
-    return [assets[method], *args]
+def catalogue(assets, root: Path) -> dict:
+    """Every case: ``{id: (tool, argv, expected parts, fresh, work dir)}``,
+    placeholders filled."""
+    cases = {}
+    for case, (config, args, parts, fresh) in CASES.items():
+        args = [assets[config]] + [fill(a, assets) for a in args]
+        if '--work-dir' not in args:
+            args += ['--work-dir', str(root / case)]
+        work = Path(args[args.index('--work-dir') + 1])
+        cases[case] = ('train', args, parts, fresh, work)
+    for case, (tool, args, parts, fresh) in OTHER_CASES.items():
+        work = root / case
+        values = dict(assets, work=work)
+        cases[case] = (tool, [fill(a, values) for a in args], parts, fresh,
+                       work)
+    return cases
 
 
-@pytest.mark.parametrize('case', list(CASES))
-def test_bad_input_stops_before_the_first_iteration(case, assets, tmp_path):
-    argv = argv_of(case, assets, tmp_path / 'work')
-    # a Runner's message hub and logger are found by experiment name
-    argv += ['--cfg-options', f'experiment_name={case}_{time.time_ns()}']
-    code, err, out = run_main(argv)
-    assert code == 1, (err, out[-2000:])
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('error: '), err
-    for part in CASES[case][2]:
-        assert fill(part, assets) in lines[0]
-    assert '(train)' not in out  # no iteration logged
-    work = Path(argv[argv.index('--work-dir') + 1])
-    assert not list(work.glob('**/*.pth')), 'a checkpoint was written'
+def run_fresh(tool, argv, env):
+    """A case as a user runs it: a new interpreter or a shell script."""
+    cmd = (['bash', SCRIPTS[tool]] if tool in SCRIPTS else
+           [sys.executable, PY_TOOLS[tool]]) + argv
+    start = time.time()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                          timeout=900, cwd=REPO)
+    return dict(code=proc.returncode, out=proc.stdout, err=proc.stderr,
+                seconds=round(time.time() - start, 2))
 
 
-@pytest.mark.parametrize(
-    'case', [c for c, (_, _, _, sub) in CASES.items() if sub])
-def test_bad_input_as_a_process(case, assets, tmp_path, python,
-                                subprocess_env):
-    argv = argv_of(case, assets, tmp_path / 'work')
-    proc = train(python, argv[0], tmp_path / 'work', env_for(subprocess_env),
-                 *argv[3:])
-    assert proc.returncode == 1, proc.stderr[-2000:]
-    assert 'Traceback' not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines()
-             if line.startswith('error: ')]
-    assert len(lines) == 1, proc.stderr[-2000:]
-    for part in CASES[case][2]:
-        assert fill(part, assets) in lines[0]
-    assert '(train)' not in proc.stdout
-    assert not list((tmp_path / 'work').glob('**/*.pth'))
+def run_forked(cases, out_dir: Path, env):
+    """The other cases, forked from one process (bad_input_runner.py)."""
+    spec = {c: dict(tool=tool, argv=argv) for c, (tool, argv, *_) in
+            cases.items()}
+    (out_dir / 'cases.json').write_text(json.dumps(spec))
+    proc = subprocess.run([
+        sys.executable, str(RUNNER), str(out_dir / 'cases.json'),
+        str(out_dir), str(PARALLEL)
+    ], env=env, capture_output=True, text=True, timeout=1800, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((out_dir / 'results.json').read_text())
+    for case, result in results.items():
+        result['out'] = (out_dir / f'{case}.out').read_text()
+        result['err'] = (out_dir / f'{case}.err').read_text()
+    return results
 
 
-def test_the_table_has_25_cases_or_more():
-    assert len(CASES) >= 25
+def problems(result, parts, work: Path, assets) -> list:
+    """What a case's process did wrong, as short sentences."""
+    found = []
+    lines = result['err'].strip().splitlines()
+    if result['code'] != 1:
+        found.append(f"exit status {result['code']}, not 1")
+    if len(lines) != 1 or not lines[0].startswith('error: '):
+        found.append(f'stderr is not one "error: " line: '
+                     f"{result['err'][-1500:]!r}")
+    else:
+        found += [f'message lacks {fill(p, assets)!r}: {lines[0]!r}'
+                  for p in parts if fill(p, assets) not in lines[0]]
+    if '(train)' in result['out']:
+        found.append('an iteration was logged')
+    written = list(work.glob('**/*.pth')) if work.exists() else []
+    if written:
+        found.append(f'a checkpoint was written: {written}')
+    return found
+
+
+def test_every_bad_input_fails_with_one_line(assets, tmp_path,
+                                             subprocess_env):
+    env = env_for(subprocess_env)
+    cases = catalogue(assets, tmp_path / 'work')
+    forked = {c: v for c, v in cases.items() if not v[3]}
+    fresh = {c: v for c, v in cases.items() if v[3]}
+    out_dir = tmp_path / 'out'
+    out_dir.mkdir()
+    start = time.time()
+    with ThreadPoolExecutor(2) as pool:  # beside the forked cases
+        futures = {c: pool.submit(run_fresh, tool, argv, env)
+                   for c, (tool, argv, *_) in fresh.items()}
+        results = run_forked(forked, out_dir, env)
+        results.update({c: f.result() for c, f in futures.items()})
+    wall = time.time() - start
+    failures = {}
+    for case, (_, _, parts, _, work) in cases.items():
+        found = problems(results[case], parts, work, assets)
+        if found:
+            failures[case] = found
+    slowest = sorted(results.items(), key=lambda r: -r[1]['seconds'])[:3]
+    print(f'\n{len(cases)} bad-input cases ({len(fresh)} as new '
+          f'interpreters) in {wall:.0f} s, {PARALLEL} forked at a time; '
+          'slowest: ' + ', '.join(f"{c} {r['seconds']:.0f} s"
+                                   for c, r in slowest))
+    assert not failures, '\n'.join(f'{c}: {"; ".join(p)}'
+                                   for c, p in failures.items())
+
+
+def test_debug_shows_the_traceback(assets, tmp_path, python, subprocess_env):
+    """--debug (or MMACCEL_DEBUG=1) turns the one line back into the
+    exception with its traceback."""
+    config, args, _, _ = CASES['moco-momentum']
+    argv = [python, 'tools/train.py', assets[config], *args, '--work-dir',
+            str(tmp_path / 'work')]
+    env = env_for(subprocess_env)
+    for extra, more_env in ((['--debug'], {}), ([], {'MMACCEL_DEBUG': '1'})):
+        proc = subprocess.run(argv + extra, env=dict(env, **more_env),
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 1
+        assert 'Traceback (most recent call last)' in proc.stderr
+        assert 'momentum must be in range' in proc.stderr.splitlines()[-1]
+        assert 'error: ' not in proc.stderr

@@ -71,7 +71,9 @@ from mmaccel.engine.hooks import ChannelsLastHook, PartialBackpropHook  # noqa: 
 from mmaccel.models.utils.cost_model import (  # noqa: E402
     backbone_macs_to_exit, expected_macs)
 from mmaccel.registry import MODELS  # noqa: E402
-from mmaccel.utils import load_config  # noqa: E402
+from mmaccel.utils import (ConfigError, MMAccelError,  # noqa: E402
+                           add_debug_argument, load_config,
+                           merge_cfg_options, report_errors)
 
 
 def parse_args(argv=None):
@@ -111,13 +113,21 @@ def parse_args(argv=None):
     p.add_argument('--out', default=None, help='JSON file to write')
     p.add_argument('--probe', choices=['baseline', 'accel'],
                    help=argparse.SUPPRESS)
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
-def load(path: str, options: dict):
+def load(path: str, options: dict, flag: str):
+    """The config at ``path`` with the options of ``flag`` merged; a
+    config without a model (or its key naming nothing) is refused."""
     cfg = get_config(path) if path.startswith('mmpretrain::') else \
         load_config(path)
-    cfg.merge_from_dict(options)
+    merge_cfg_options(cfg, options, flag)
+    if not isinstance(cfg.get('model', None), dict) or \
+            not isinstance(cfg.model.get('backbone'), dict):
+        raise ConfigError(f'{path} has no model with a backbone: the '
+                          'benchmark builds and trains the model of a '
+                          'pre-training config')
     return cfg
 
 
@@ -157,8 +167,8 @@ def build(cfg, args):
         model.check_train_batch_size(args.batch)
     queue_len = getattr(model, 'queue_len', None)
     if queue_len and queue_len % args.batch:
-        raise ValueError(f'--batch {args.batch} must divide the queue length '
-                         f'{queue_len} of {type(model).__name__}')
+        raise ConfigError(f'--batch {args.batch} must divide the queue '
+                          f'length {queue_len} of {type(model).__name__}')
     return model, optim_wrapper, hook
 
 
@@ -266,7 +276,8 @@ def probe_memory(args):
     cfg_path, options = ((args.baseline, args.baseline_cfg_options)
                          if args.probe == 'baseline' else
                          (args.accel, args.accel_cfg_options))
-    model, optim_wrapper, hook = build(load(cfg_path, options), args)
+    model, optim_wrapper, hook = build(
+        load(cfg_path, options, f'--{args.probe}-cfg-options'), args)
     data = synthetic_batch(model, args)
     if args.device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
@@ -282,20 +293,30 @@ def probe_memory(args):
 def run_probe(which, argv):
     out = subprocess.run(
         [sys.executable, osp.abspath(__file__), *argv, '--probe', which,
-         '--no-memory'], capture_output=True, text=True, check=True)
+         '--no-memory'], capture_output=True, text=True)
+    if out.returncode:  # its own one line, or the end of its output
+        lines = (out.stderr.strip() or out.stdout.strip()).splitlines()
+        why = next((line[len('error: '):] for line in lines
+                    if line.startswith('error: ')), lines[-1] if lines else '')
+        raise MMAccelError(f'the memory probe of the {which} model failed '
+                           f'(exit {out.returncode}): {why}')
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def benchmark(args, argv):
     torch.manual_seed(args.seed)
-    base_cfg = load(args.baseline, args.baseline_cfg_options)
-    accel_cfg = load(args.accel, args.accel_cfg_options)
+    base_cfg = load(args.baseline, args.baseline_cfg_options,
+                    '--baseline-cfg-options')
+    accel_cfg = load(args.accel, args.accel_cfg_options,
+                     '--accel-cfg-options')
     base = build(base_cfg, args)
     accel = build(accel_cfg, args)
     hook = accel[2]
     if hook is None:
-        raise TypeError(f'{args.accel} does not build an accelerated model '
-                        '(one with set_active_exit)')
+        raise ConfigError(f'ACCEL_CONFIG {args.accel} does not build an '
+                          'accelerated model (one with set_active_exit, such '
+                          f'as AccelMoCo); its model is '
+                          f'{type(accel[0]).__name__}')
     data = synthetic_batch(base[0], args)
     base_macs, _ = macs(base[0], args)
     _, exit_macs = macs(accel[0], args)
@@ -444,6 +465,7 @@ def markdown(res) -> str:
     return '\n'.join(lines) + '\n'
 
 
+@report_errors  # an error: one line on stderr, exit 1 (--debug: traceback)
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)

@@ -36,7 +36,6 @@ import copy
 import json
 import os
 import os.path as osp
-import sys
 import time
 
 import torch
@@ -46,18 +45,16 @@ from mmengine.runner import Runner
 from torch import nn
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
-from mmaccel.datasets import DatasetNotFoundError
 from mmaccel.evaluation import extract_features, knn_top1, precise_bn
-from mmaccel.evaluation.backbone_checkpoint import (CheckpointError,
-                                                    check_backbone_keys,
+from mmaccel.evaluation.backbone_checkpoint import (check_backbone_keys,
                                                     probe_work_dir,
                                                     read_backbone)
-from mmaccel.evaluation.image_folder import (ImageFolderError,
-                                             image_folder_classes,
+from mmaccel.evaluation.image_folder import (image_folder_classes,
                                              image_folder_dataset)
 from mmaccel.models import MultiExitResNet
 from mmaccel.registry import MODELS
-from mmaccel.utils import load_config
+from mmaccel.utils import (ConfigError, add_debug_argument, load_config,
+                           merge_cfg_options, report_errors)
 from mmaccel.utils.progress import progress
 
 # MMPretrain ResNets that MultiExitResNet reproduces with the same weights.
@@ -68,7 +65,7 @@ RESNETS = dict(
 FMNIST_TYPES = ('LocalFashionMNIST', 'FashionMNIST')
 
 
-class KNNError(ValueError):
+class KNNError(ConfigError):
     """A setting the tool cannot work with (one-line message)."""
 
 
@@ -113,7 +110,9 @@ def parse_args(argv=None):
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override config settings, key=value pairs')
+        help='override config settings, key=value pairs (a key must name '
+        'a setting of the config; +key=value adds one)')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -265,7 +264,11 @@ def evaluate(args) -> dict:
     """Run the tool; returns what it writes to the json."""
     cfg = load_config(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        merge_cfg_options(cfg, args.cfg_options)
+    if not isinstance((cfg.get('model') or {}).get('backbone'), dict):
+        raise KNNError(f'{args.config} has no model.backbone: kNN needs a '
+                       'config with the backbone that the checkpoint holds '
+                       '(a pre-training or probe config)')
     init_default_scope('mmaccel')
     encoder = build_encoder(cfg, args.checkpoint).to(args.device)
     names = map_names(encoder.backbone)
@@ -333,14 +336,10 @@ def format_table(result: dict) -> str:
     return '\n'.join(lines)
 
 
+@report_errors  # an error: one line on stderr, exit 1 (--debug: traceback)
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    try:
-        result = evaluate(args)
-    except (CheckpointError, ImageFolderError, KNNError,
-            DatasetNotFoundError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(1)
+    result = evaluate(args)
     print(format_table(result))
     work_dir = args.work_dir or probe_work_dir(args.config, args.checkpoint)
     os.makedirs(work_dir, exist_ok=True)

@@ -37,16 +37,14 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
-from mmaccel.datasets import DatasetNotFoundError
-from mmaccel.evaluation.backbone_checkpoint import (CheckpointError,
-                                                    check_backbone_keys,
+from mmaccel.evaluation.backbone_checkpoint import (check_backbone_keys,
                                                     probe_work_dir,
                                                     read_backbone)
-from mmaccel.evaluation.image_folder import (ImageFolderError,
-                                             image_folder_classes,
+from mmaccel.evaluation.image_folder import (image_folder_classes,
                                              image_folder_dataset)
 from mmaccel.registry import MODELS, RUNNERS
-from mmaccel.utils import finish_distributed, rescope_config
+from mmaccel.utils import (ConfigError, add_debug_argument, check_run_length,
+                           finish_distributed, report_errors, rescope_config)
 
 
 def _train_tool():
@@ -84,6 +82,7 @@ def parse_args(argv=None):
         default='none',
         help='job launcher (the dist launchers pass pytorch)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -147,12 +146,29 @@ def _fit(node: dict, key: str, want) -> None:
         node[key] = want
 
 
-class ProbeError(ValueError):
+class ProbeError(ConfigError):
     """A setting the tool cannot work with (one-line message)."""
+
+# What a probe config must have (the tool reads or sets them).
+PROBE_KEYS = ('model.backbone', 'model.head', 'train_dataloader.dataset')
+
+
+def check_probe_config(cfg: Config) -> None:
+    """A probe config: a classifier whose backbone the checkpoint fills."""
+    for key in PROBE_KEYS:
+        node = cfg._cfg_dict
+        for part in key.split('.'):
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            raise ProbeError(
+                f'{cfg.filename} has no {key}: linear.py needs a probe '
+                f'config with {", ".join(PROBE_KEYS)} (see '
+                'configs/benchmarks/classification/)')
 
 
 def configure_probe(cfg: Config, checkpoint: str, data_root=None) -> Config:
     """Data, pre-trained weights and head channels of a probe config."""
+    check_probe_config(cfg)
     if data_root is not None:
         use_image_folder(cfg, data_root)
     else:
@@ -179,17 +195,21 @@ def configure_probe(cfg: Config, checkpoint: str, data_root=None) -> Config:
 def build_config(args) -> Config:
     train_tool = _train_tool()
     cfg = Config.fromfile(args.config)
-    train_args = argparse.Namespace(
-        config=args.config,
+    # tools/train.py's options at their defaults (whatever options it has),
+    # then the probe's
+    saved, sys.argv = sys.argv, ['tools/train.py', args.config]
+    try:
+        train_args = train_tool.parse_args()
+    finally:
+        sys.argv = saved
+    vars(train_args).update(
         work_dir=args.work_dir
         or probe_work_dir(args.config, args.checkpoint),
-        resume=None,
         amp=args.amp,
-        channels_last=False,
-        no_validate=False,
         cfg_options=args.cfg_options,
         launcher=args.launcher)
     cfg = train_tool.merge_args(cfg, train_args)
+    check_run_length(cfg)
     rescope_config(cfg)
     configure_probe(cfg, args.checkpoint, args.data_root)
     train_tool.setup_cpu_distributed(cfg)
@@ -203,15 +223,11 @@ def build_runner(args) -> Runner:
     return Runner.from_cfg(cfg)
 
 
+@report_errors  # an error: one line on stderr, exit 1 (--debug: traceback)
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        runner = build_runner(args)
-        runner.train()
-    except (CheckpointError, ImageFolderError, ProbeError,
-            DatasetNotFoundError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(1)
+    runner = build_runner(args)
+    runner.train()
     finish_distributed()  # all ranks leave together, without gloo's abort
 
 

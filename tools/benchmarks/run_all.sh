@@ -12,8 +12,10 @@
 #   seg, seg-frozen   PSPNet (and FCN with --seg-decoders "pspnet fcn") on the mini
 #                     VOC set (VOC12 train+aug -> val) (tools/benchmarks/mmsegmentation/train.sh)
 # and writes WORK_DIR/summary.md and WORK_DIR/summary.json (evaluation, metric,
-# value, setting, wall time). A failed evaluation is listed as failed; the others
-# still run, and the script then exits with status 1.
+# value, setting, wall time). A failed evaluation is listed as failed, with its
+# tool's `error: ...` line on stderr; the others still run, and the script then
+# exits with status 1. A checkpoint that is not one, or a config file that is
+# missing, stops the script before any evaluation, with one `error:` line.
 #
 # CHECKPOINT is a pre-training checkpoint (backbone.* keys; one-channel
 # Fashion-MNIST models are fine): kNN and the probes read it as it is, detection
@@ -105,13 +107,22 @@ for n in "$DET_ITERS" "$SEG_ITERS" "$BATCH" "$GPUS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "error: --det-iters, --seg-iters, --batch and --gpus take positive integers, got '$n'" >&2; exit 2; }
 done
 [ -f "$CHECKPOINT" ] || { echo "error: $CHECKPOINT: no such checkpoint" >&2; exit 1; }
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+need_config() { [ -f "$2" ] || { echo "error: $1 $2: no such config file" >&2; exit 1; }; }
+if wants knn; then need_config --config "$CONFIG"; fi
+if wants linear; then need_config --linear-config "$LINEAR_CONFIG"; fi
+if wants stages; then need_config --stages-config "$STAGES_CONFIG"; fi
+# a file that holds no backbone weights stops here, not in every evaluation
+"$PYTHON" -c 'import sys
+from mmaccel.evaluation.backbone_checkpoint import read_backbone
+from mmaccel.utils import report_errors
+report_errors(lambda argv: read_backbone(argv[0]))(sys.argv[1:])' "$CHECKPOINT" || exit 1
 if [ -z "$WORK_DIR" ]; then
   WORK_DIR="work_dirs/benchmarks/run_all/$(basename "$(dirname "$(realpath "$CHECKPOINT")")")_$(basename "$CHECKPOINT" .pth)"
 fi
 mkdir -p "$WORK_DIR"
 RUNS="$WORK_DIR/runs.tsv"
 : >"$RUNS"
-wants() { [[ " $ONLY " == *" $1 "* ]]; }
 
 # run NAME KIND SETTING RUN_DIR COMMAND...: run, time, record (never stops the
 # script); runs.tsv gets name, kind, setting, run dir, seconds, status, command
@@ -125,7 +136,11 @@ run() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$kind" "$setting" "$dir" \
     "$(awk "BEGIN { printf \"%.1f\", ($(date +%s%N) - $start) / 1e9 }")" \
     "$status" "$*" >>"$RUNS"
-  [ "$status" = ok ] || echo "[run_all] $name failed: see $dir/run_all.log" >&2
+  if [ "$status" != ok ]; then  # the tool's own line, else where to look
+    local why
+    why="$(grep -m1 '^error: ' "$dir/run_all.log" || true)"
+    echo "error: $name failed: ${why#error: }${why:+; }log: $dir/run_all.log" >&2
+  fi
 }
 
 # ------------------------------------------------------------ classification
@@ -198,4 +213,5 @@ for decoder in $SEG_DECODERS; do
 done
 
 "$PYTHON" tools/benchmarks/summarize.py "$WORK_DIR"
-! grep -q $'\tfailed$' "$RUNS"
+# exit status 1 if an evaluation failed (its status: the 6th field of runs.tsv)
+! awk -F'\t' '$6 == "failed" { found = 1 } END { exit !found }' "$RUNS"

@@ -18,7 +18,6 @@ with one line naming the file and what is missing, and exit status 1.
 import argparse
 import os
 import os.path as osp
-import sys
 from collections import Counter
 
 import torch
@@ -28,6 +27,7 @@ from mmaccel.evaluation.backbone_checkpoint import (BACKBONE_PREFIX,
                                                     CheckpointError,
                                                     backbone_state_dict,
                                                     read_state_dict)
+from mmaccel.utils import MMAccelError, add_debug_argument, report_errors
 
 # The first convolution of MMPretrain's ResNet: plain stem, or deep stem.
 FIRST_CONVS = ('conv1.weight', 'stem.0.conv.weight')
@@ -44,6 +44,7 @@ def parse_args(argv=None):
         choices=[1, 3],
         help='input channels of the saved first convolution (1 -> 3: '
         'repeated and divided by 3; 3 -> 1: summed)')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -70,6 +71,16 @@ def convert_in_channels(state: dict, in_channels: int, path: str) -> str:
     return f'{key}: {have} -> {in_channels} input channels'
 
 
+def _parents(path: str):
+    """The folders above ``path``, nearest first."""
+    path = osp.dirname(osp.abspath(path))
+    while True:
+        yield path
+        if osp.dirname(path) == path:
+            return
+        path = osp.dirname(path)
+
+
 def extract(src: str, dst: str, in_channels=None) -> dict:
     """Write the backbone of ``src`` to ``dst``; returns the saved meta."""
     state, src_meta = read_state_dict(src)
@@ -88,18 +99,22 @@ def extract(src: str, dst: str, in_channels=None) -> dict:
         })
     if in_channels is not None:
         meta['in_channels'] = convert_in_channels(backbone, in_channels, src)
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(dict(state_dict=backbone, meta=meta), dst)
+    try:
+        os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+        torch.save(dict(state_dict=backbone, meta=meta), dst)
+    except (OSError, RuntimeError) as e:  # torch's writer: RuntimeError
+        parent = next((p for p in _parents(dst) if osp.lexists(p)), None)
+        reason = (f'{parent} is a file, not a folder'
+                  if parent and not osp.isdir(parent) else
+                  getattr(e, 'strerror', None) or str(e).strip())
+        raise MMAccelError(f'OUT {dst} cannot be written: {reason}') from None
     return meta
 
 
+@report_errors  # an error: one line on stderr, exit 1 (--debug: traceback)
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        meta = extract(args.src, args.dst, args.in_channels)
-    except CheckpointError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(1)
+    meta = extract(args.src, args.dst, args.in_channels)
     dropped = ', '.join(f'{k} ({n})' for k, n in meta['keys_dropped'].items())
     print(f'saved {meta["keys_kept"]} backbone tensors to {args.dst}; '
           f'dropped: {dropped or "nothing"}'
