@@ -71,10 +71,8 @@ DEFAULTS = dict(
 # "ramp" exit schedule, uniform exits at the start moving linearly to 0.05,
 # 0.05, 0.1, 0.8 at the end, and no pair selection), '_sched-ramp' (the same
 # with the paper's hard pair selection) or '' (the paper's defaults: uniform
-# exits and hard pairs). In this regime '_pbp-ramp' kept MoCo v2's accuracy at
-# equal epochs (paired, 3 seeds: 71.89 against 72.25, at 1.23x) where the
-# crops cost 2.4 to 2.6 points; with SimCLR it lost 1.47 (paired, 3 seeds)
-# against 3.48 with the crops (docs/benchmarks.md 4.2).
+# exits and hard pairs). Why '_pbp-ramp' is the default, with the measured
+# numbers: docs/benchmarks.md section 4.2.
 VARIANT = '_pbp-ramp'
 _CFG = ('configs/benchmarks/quality/'
         '{}_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn{}.py')

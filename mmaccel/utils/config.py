@@ -85,7 +85,6 @@ def use_reliable_runtime(cfg: Config) -> Config:
     - ``train_dataloader``: augmentations seeded from ``(seed, epoch,
       sample index)`` (:func:`seed_augmentations`).
 
-
     Other types (a loop or checkpoint hook of the config's own) are kept.
     ``tools/train.py`` calls this for every config. Configs of another
     library's scope (``default_scope='mmdet'`` or ``'mmseg'``: the transfer
