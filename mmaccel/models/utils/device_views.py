@@ -39,9 +39,12 @@ def _kornia():
 
 
 def _params(x: torch.Tensor, apply: torch.Tensor, **kw) -> Dict:
-    """kornia's parameter dict for a batch ``x``, on its device."""
-    params = {k: v.to(x.device, torch.float32) for k, v in kw.items()}
-    params['batch_prob'] = apply.to(x.device, torch.float32)
+    """kornia's parameter dict for a batch ``x``. On the CPU, as kornia's
+    own generators leave them: its transforms move what they need to the
+    images' device, and its checks of factors (ColorJitter skips a neutral
+    adjustment) then read them without waiting for the device."""
+    params = {k: v.to(torch.float32) for k, v in kw.items()}
+    params['batch_prob'] = apply.to(torch.float32)
     params['forward_input_shape'] = torch.tensor(x.shape, dtype=torch.long)
     return params
 
