@@ -200,8 +200,9 @@ def plot(runs, out):
                          for r in rs], axis=0)
             ax.plot(c[:, 1], c[:, 2], marker='o',
                     label=f'{setting} ({len(rs)} seed{"s" * (len(rs) > 1)})')
-        ax.set_title(f"{method}: {groups[(method, 'baseline')][0].get('gpu')}"
-                     if (method, 'baseline') in groups else method)
+        first = next(rs[0] for (m, _), rs in groups.items() if m == method)
+        ax.set_title(f"{method}: {first.get('gpu') or 'cpu'}, the same "
+                     f"budget of {first.get('time_budget')} for each setting")
         ax.set_xlabel('training wall time (s)')
         ax.set_ylabel('kNN top-1 (%)')
         ax.grid(alpha=0.3)
