@@ -97,7 +97,7 @@ def test_smoke_run_of_the_whole_kit(tmp_path, python, subprocess_env):
     proc = subprocess.run(
         ['bash', 'tools/analysis/gpu_evidence.sh', '--smoke', '--seed', '3',
          '--out', str(out)], env=env, capture_output=True, text=True,
-        timeout=600)
+        timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert _digest(RESULTS) == before
     assert not (out / 'gpu.json').exists()
@@ -148,3 +148,27 @@ def test_smoke_run_of_the_whole_kit(tmp_path, python, subprocess_env):
     table = (out / 'table.md').read_text()
     assert '| mocov2 | baseline |' in table and 'pbp-only-ramp' in table
     assert (out / 'evidence.log').exists() and (out / 'train.log').exists()
+
+
+WHEELHOUSE = f'.whl/cp{sys.version_info[0]}{sys.version_info[1]}'
+
+
+@pytest.mark.skipif(not os.path.exists(f'{WHEELHOUSE}/requirements.txt'),
+                    reason=f'no cached wheelhouse in {WHEELHOUSE} '
+                    '(tools/install/build_wheelhouse.sh --python X.Y)')
+def test_install_stage_over_a_venv_python(tmp_path, python, subprocess_env):
+    """The kit's install on a node whose python3 is a venv's, as the GPU
+    node's: the new venv sees the parent venv's torch through a .pth file
+    and gets the core tier from the wheelhouse, offline."""
+    venv, out = tmp_path / 'venv', tmp_path / 'out'
+    env = dict(subprocess_env, PYTHON_SYS=python)
+    env.pop('PYTHON', None)
+    proc = subprocess.run(
+        ['bash', 'tools/analysis/gpu_evidence.sh', '--stages', 'install',
+         '--wheelhouse', WHEELHOUSE, '--venv', str(venv), '--out', str(out)],
+        env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rec = json.loads((out / 'env.json').read_text())
+    assert rec['import_check'] == 'ok' and rec['versions']['kornia']
+    assert not rec['mmcv_ops']  # the core tier: mmcv-lite
+    assert list(venv.glob('lib/python*/site-packages/parent-venv.pth'))
