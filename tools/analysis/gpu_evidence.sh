@@ -99,10 +99,20 @@ if [ "$INSTALL" = 1 ]; then
     ${PYTHON_SYS:-python3} -m venv --system-site-packages "$VENV" &&
       echo "$parent_site" >"$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/parent-venv.pth"
   fi
-  PYTHON="${PYTHON_SYS:-python3}" bash tools/install/install_offline.sh "$WHEELHOUSE" "$VENV" ||
-    { say "install FAILED"; exit 1; }
-  PY="$VENV/bin/python"
-  STATUS+=("install: core tier in $(($(date +%s) - tic)) s")
+  if PYTHON="${PYTHON_SYS:-python3}" bash tools/install/install_offline.sh "$WHEELHOUSE" "$VENV"; then
+    PY="$VENV/bin/python"
+    STATUS+=("install: core tier in $(($(date +%s) - tic)) s")
+  else
+    # No venv (a Python without ensurepip, say): the same wheels into a folder on
+    # PYTHONPATH, as the device machine's notes do it; the import check follows.
+    say "install: the venv failed; the wheels go into $VENV.site (pip --target) instead"
+    ${PYTHON_SYS:-python3} -m pip install -q --isolated --disable-pip-version-check --no-index \
+      --no-deps --no-compile --no-cache-dir --upgrade --target "$VENV.site" \
+      --find-links "$WHEELHOUSE" -r "$WHEELHOUSE/requirements.txt" || { say "install FAILED"; exit 1; }
+    export PYTHONPATH="$VENV.site:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+    PY="${PYTHON_SYS:-python3}"
+    STATUS+=("install: core tier in $(($(date +%s) - tic)) s (pip --target; the venv failed)")
+  fi
 else
   PY="${PYTHON:-}"
   if [ -z "$PY" ]; then
