@@ -50,6 +50,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -111,14 +112,29 @@ def now_utc():
 
 # ------------------------------------------------------------------- env
 def driver_version():
+    """The NVIDIA driver's version: nvidia-smi, else NVML, else the kernel
+    module's /proc file; None when none answers."""
     try:
         out = subprocess.run(
             ['nvidia-smi', '--query-gpu=driver_version',
              '--format=csv,noheader'], capture_output=True, text=True,
             timeout=30)
-        return out.stdout.strip().splitlines()[0] if out.returncode == 0 \
-            else None
-    except (OSError, IndexError, subprocess.TimeoutExpired):
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip().splitlines()[0]
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    try:
+        import pynvml
+        pynvml.nvmlInit()
+        version = pynvml.nvmlSystemGetDriverVersion()
+        return version.decode() if isinstance(version, bytes) else version
+    except Exception:  # noqa: BLE001  (not installed, or no driver)
+        pass
+    try:
+        with open('/proc/driver/nvidia/version') as f:
+            words = f.readline().split()
+        return next(w for w in words if w[:1].isdigit() and '.' in w)
+    except (OSError, StopIteration):
         return None
 
 
@@ -279,6 +295,7 @@ def cmd_speed(args):
     ramp = ramp_schedule()
     out_path = osp.join(args.out, 'speed.json')
     rows = read_json(out_path, {}).get('rows', [])
+    failed = []
     for method in ([] if args.only_max_batch else args.methods):
         base_cfg, accel_cfg = configs[method]
         base_mem = None
@@ -293,12 +310,19 @@ def cmd_speed(args):
             if a.threads:
                 import torch
                 torch.set_num_threads(a.threads)
-            res = bs.benchmark(a, argv)
-            free_memory()
-            if base_mem is None:
-                base_mem = peak_memory_mb(bs, a, 'baseline')
-            res['baseline_peak_mem_mb'] = base_mem
-            res['accel_peak_mem_mb'] = peak_memory_mb(bs, a, 'accel')
+            try:
+                res = bs.benchmark(a, argv)
+                free_memory()
+                if base_mem is None:
+                    base_mem = peak_memory_mb(bs, a, 'baseline')
+                res['baseline_peak_mem_mb'] = base_mem
+                res['accel_peak_mem_mb'] = peak_memory_mb(bs, a, 'accel')
+            except Exception:  # noqa: BLE001  (the next pairs still run)
+                traceback.print_exc()
+                log(f'speed: {method} {setting} FAILED (above); going on')
+                failed.append(f'{method} {setting}')
+                free_memory()
+                continue
             res['peak_mem_kind'] += ', measured in one process'
             rec = speed_record(method, setting, res, env, args)
             rows = [r for r in rows
@@ -330,6 +354,8 @@ def cmd_speed(args):
                             add_to_results(args.results, speed=[r])
                             mirror(args)
                 write_json(out_path, dict(rows=rows))
+    if failed:
+        raise SystemExit(f'error: speed pairs failed: {", ".join(failed)}')
 
 
 # ---------------------------------------------------------------- record
