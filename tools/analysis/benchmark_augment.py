@@ -23,8 +23,10 @@ against one generator for the whole batch.
 update: the interval between the ends of successive iterations, after
 ``--warmup`` of them) of each config with its own pipeline and with the views
 made on the device, through the Runner as ``tools/train.py`` builds it, with
-the evaluation hooks (kNN, precise BN) and checkpoints left out. Prints a
-markdown table; ``--out`` writes JSON.
+the evaluation hooks (kNN, precise BN) and checkpoints left out: the median
+images per second, and the CPU time per image of the process and its loader
+workers (which other jobs on the machine do not change as they change the
+wall time). Prints markdown tables; ``--out`` writes JSON.
 """
 import argparse
 import json
@@ -99,29 +101,50 @@ def throughput(cfg, batches, device, workers=None, seeded=True):
 
 
 def seeding_cost(batch, draws, repeats=20):
-    """Seconds per batch: per-sample generators against one generator."""
-    tic = time.perf_counter()
+    """CPU seconds per batch: per-sample generators against one generator."""
+    tic = time.process_time()
     for r in range(repeats):
         sample_uniforms(0, r, range(batch), draws)
-    per_sample = (time.perf_counter() - tic) / repeats
+    per_sample = (time.process_time() - tic) / repeats
     g = torch.Generator().manual_seed(0)
-    tic = time.perf_counter()
+    tic = time.process_time()
     for _ in range(repeats):
         torch.rand(batch, draws, generator=g, dtype=torch.float64)
-    return per_sample, (time.perf_counter() - tic) / repeats
+    return per_sample, (time.process_time() - tic) / repeats
+
+
+def tree_cpu_seconds() -> float:
+    """CPU time of this process and its children (loader workers), from
+    Linux's /proc."""
+    tick, pids, total = os.sysconf('SC_CLK_TCK'), [os.getpid()], 0.
+    while pids:
+        pid = pids.pop()
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in os.listdir(f'/proc/{pid}/task'):
+                with open(f'/proc/{pid}/task/{task}/children') as f:
+                    pids += [int(c) for c in f.read().split()]
+        except OSError:  # a worker that just ended
+            pass
+    return total
 
 
 class _IterClock(Hook):
+    """Wall and CPU time at the end of each training iteration."""
+
     def __init__(self):
         self.stamps = []
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
-        self.stamps.append(time.perf_counter())
+        self.stamps.append((time.perf_counter(), tree_cpu_seconds()))
 
 
 def train_speed(path, device_side, iters, warmup, work_dir):
-    """Images per second of training iterations (after ``warmup``)."""
+    """Images per second of training iterations (after ``warmup``; median),
+    and CPU milliseconds per image of the process and its loader workers."""
     cfg = load_config(path)
     if device_side:
         device_aug(cfg)
@@ -140,9 +163,10 @@ def train_speed(path, device_side, iters, warmup, work_dir):
     clock = _IterClock()
     runner.register_hook(clock, 'LOWEST')
     runner.train()
-    steps = [b - a for a, b in zip(clock.stamps[warmup:],
-                                   clock.stamps[warmup + 1:])]
-    return batch / statistics.median(steps)
+    steps = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(
+        clock.stamps[warmup:], clock.stamps[warmup + 1:])]
+    return (batch / statistics.median(w for w, _ in steps),
+            sum(c for _, c in steps) / (batch * len(steps)) * 1e3)
 
 
 def machine():
@@ -195,25 +219,28 @@ def main(argv=None):
         for name, rate, cpu in rows}
     pre = MODELS.build(device_aug(load_config(args.config)).data_preprocessor)
     per_sample, per_batch = seeding_cost(batch, pre.draws)
-    result['seeding_s_per_batch'] = dict(per_sample=per_sample,
+    result['seeding_cpu_s_per_batch'] = dict(per_sample=per_sample,
                                          one_generator=per_batch)
     print(f'{result["machine"]}\n\n| loader + augmentation, batch {batch} '
           '| samples/s | main process CPU ms / sample |\n| --- | --- | --- |')
     for name, rate, cpu in rows:
         print(f'| {name} | {rate:.0f} | {cpu:.2f} |')
-    print(f'\nseeding, per batch of {batch} ({pre.draws} draws a sample): '
-          f'per-sample generators {per_sample * 1e3:.2f} ms, one generator '
-          f'{per_batch * 1e3:.2f} ms')
+    print(f'\nseeding, CPU time per batch of {batch} ({pre.draws} draws a '
+          f'sample): per-sample generators {per_sample * 1e3:.2f} ms, one '
+          f'generator {per_batch * 1e3:.2f} ms')
     if args.train:
         result['train'] = {}
-        print('\n| config | augmentation | img/s |\n| --- | --- | --- |')
+        print('\n| config | augmentation | img/s | CPU ms / img |\n'
+              '| --- | --- | --- | --- |')
         for path in args.train:
             for side in (False, True):
-                rate = train_speed(path, side, args.iters, args.warmup,
-                                   args.work_dir)
+                rate, cpu = train_speed(path, side, args.iters, args.warmup,
+                                        args.work_dir)
                 where = 'device' if side else 'pipeline'
-                result['train'][f'{osp.basename(path)} {where}'] = rate
-                print(f'| {osp.basename(path)} | {where} | {rate:.1f} |')
+                result['train'][f'{osp.basename(path)} {where}'] = dict(
+                    img_per_s=rate, cpu_ms_per_img=cpu)
+                print(f'| {osp.basename(path)} | {where} | {rate:.1f} | '
+                      f'{cpu:.1f} |')
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
