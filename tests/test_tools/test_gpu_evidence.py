@@ -48,8 +48,8 @@ def test_results_file_replaces_a_record_of_the_same_key(tmp_path):
     import gpu_evidence
     path = str(tmp_path / 'gpu.json')
     gpu_evidence.add_to_results(path, speed=[_speed_row('pbp-only', 'H100')])
-    gpu_evidence.add_to_results(path, runs=[dict(_speed_row('baseline', 'H100'),
-                                                 knn_final=70.0)])
+    run = dict(_speed_row('baseline', 'H100'), knn_final=70.0)
+    gpu_evidence.add_to_results(path, runs=[run])
     row = dict(_speed_row('pbp-only', 'H100'), speedup=1.5)
     gpu_evidence.add_to_results(path, speed=[row])  # same key: replaced
     gpu_evidence.add_to_results(path, speed=[_speed_row('pbp-only', 'H200')])

@@ -66,10 +66,12 @@ SPEED_CONFIGS = {
                'accel-simclr_resnet50_8xb32-coslr-200e_in1k.py'),
 }
 SMOKE_SPEED_CONFIGS = {
-    'mocov2': ('configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
+    'mocov2': ('configs/mocov2/'
+               'mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
                'configs/accel_mocov2/'
                'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'),
-    'simclr': ('configs/simclr/simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
+    'simclr': ('configs/simclr/'
+               'simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
                'configs/accel_simclr/'
                'accel-simclr_resnet18-tiny_1xb256-coslr-50e_fmnist.py'),
 }

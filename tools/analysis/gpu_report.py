@@ -236,8 +236,9 @@ def main(argv=None):
     text = report(speed, runs, todo=not args.dir)
     print(text, end='')
     if args.plot and plot(runs, args.plot):
-        text += f'\n![kNN against training time]({osp.relpath(args.plot, "docs")})\n' \
-            if args.update_docs else ''
+        if args.update_docs:
+            rel = osp.relpath(args.plot, osp.dirname(args.update_docs))
+            text += f'\n![kNN top-1 against training time]({rel})\n'
         print(f'\nfigure: {args.plot}')
     if args.update_docs:
         update_docs(args.update_docs, text)
