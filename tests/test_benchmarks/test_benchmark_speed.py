@@ -96,7 +96,8 @@ def test_exit_macs_and_crops():
 def _build(argv):
     import benchmark_speed
     args = benchmark_speed.parse_args([BASELINE, ACCEL, *argv])
-    return args, benchmark_speed.build(benchmark_speed.load(ACCEL, {}), args)
+    return args, benchmark_speed.build(
+        benchmark_speed.load(ACCEL, {}, '--accel-cfg-options'), args)
 
 
 def test_amp_on_cpu_runs_the_forward_pass_in_bfloat16():
@@ -119,7 +120,7 @@ def test_amp_on_cpu_runs_the_forward_pass_in_bfloat16():
     assert not torch.equal(conv.weight, before)
     # what autograd keeps for backward is about half of float32's
     plain = benchmark_speed.build_optim_wrapper(
-        model, benchmark_speed.load(ACCEL, {}).optim_wrapper)
+        model, benchmark_speed.load(ACCEL, {}, '--accel-cfg-options').optim_wrapper)
     amp_mb = benchmark_speed.saved_activation_mb(model, optim_wrapper, data,
                                                  hook, 4)
     fp32_mb = benchmark_speed.saved_activation_mb(model, plain, data, hook, 4)
