@@ -1,11 +1,13 @@
-"""The two install tiers, and the error for a full-tier part used on the core tier.
+"""The two install tiers, and the error for a full-tier part used on the
+core tier.
 
-The core tier (``tools/setup_env.sh --tier core``, or the offline wheelhouse) has
-mmengine, ``mmcv-lite`` (mmcv without its compiled ops) and MMPretrain: everything
-pre-training, kNN and linear probes need. The full tier adds mmcv's ops, MMDetection
-and MMSegmentation for the transfer benchmarks. ``import mmaccel`` and
-``tools/train.py`` never import them; the transfer code checks for them when it is
-used, and a missing one stops the run with one line that says how to install it.
+The core tier (``tools/setup_env.sh --tier core``, or the offline wheelhouse)
+has mmengine, ``mmcv-lite`` (mmcv without its compiled ops) and MMPretrain:
+everything pre-training, kNN and linear probes need. The full tier adds mmcv's
+ops, MMDetection and MMSegmentation for the transfer benchmarks. ``import
+mmaccel`` and ``tools/train.py`` never import them; the transfer code checks
+for them when it is used, and a missing one stops the run with one line that
+says how to install it.
 """
 import contextlib
 import importlib
@@ -14,8 +16,8 @@ from typing import Iterator, Optional, Sequence
 from .errors import MMAccelError
 
 __all__ = [
-    'MissingPackageError', 'FULL_TIER', 'FULL_TIER_COMMAND', 'require_full_tier',
-    'full_tier_error', 'full_tier_hint'
+    'MissingPackageError', 'FULL_TIER', 'FULL_TIER_COMMAND',
+    'require_full_tier', 'full_tier_error', 'full_tier_hint'
 ]
 
 # module -> what it is; each comes with the full tier only

@@ -1,7 +1,7 @@
-"""The core tier installs with no index and no network from the wheelhouse of
-tools/install/build_wheelhouse.sh, into a fresh venv that sees a "system" torch,
-and the tiny accelerated MoCo v2 config trains there with tools/train.py, with
-no mmcv ops, MMDetection or MMSegmentation anywhere:
+"""The core tier installs with no index and no network from the wheelhouse
+of tools/install/build_wheelhouse.sh, into a fresh venv that sees a "system"
+torch, and the tiny accelerated MoCo v2 config trains there with
+tools/train.py, with no mmcv ops, MMDetection or MMSegmentation anywhere:
 
 - the running Python (3.11, numpy<2: the stack tools/setup_env.sh builds). The
   venv is made without the system's site-packages (pyenv's 3.11 holds unrelated
@@ -43,7 +43,7 @@ CONFIG = ('configs/accel_mocov2/'
           'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
 ITERS = 4
 RUNNING = '%d.%d' % sys.version_info[:2]
-# a network namespace with no interface but loopback, where unshare can make one
+# a network namespace with only loopback, where unshare can make one
 OFFLINE = ['unshare', '-n'] if shutil.which('unshare') and subprocess.run(
     ['unshare', '-n', 'true'], capture_output=True).returncode == 0 else []
 
@@ -212,11 +212,15 @@ def test_core_tier_installs_offline_and_trains(version, tmp_path):
     # (MMSegmentation's under 3.12, MMDetection's under the running Python)
     transfer = 'configs/benchmarks/' + (
         'mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'
-        if node else 'mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py')
-    proc = run([venv / 'bin/python', 'tools/train.py', transfer], check=False)
+        if node else
+        'mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py')
+    proc = run([venv / 'bin/python', 'tools/train.py', transfer],
+               check=False)
     last = proc.stderr.strip().splitlines()[-1]
-    assert proc.returncode == 1 and last.startswith(f'error: config {transfer}')
-    assert ('MMSegmentation (mmseg)' if node else 'MMDetection (mmdet)') in last
+    assert proc.returncode == 1
+    assert last.startswith(f'error: config {transfer}')
+    assert ('MMSegmentation (mmseg)' if node else
+            'MMDetection (mmdet)') in last
     assert last.endswith('`bash tools/setup_env.sh --tier full`')
 
     work = tmp_path / 'work'

@@ -1,13 +1,13 @@
 """The lock of a core-tier wheelhouse, from pip's installation report.
 
-``python wheelhouse_lock.py REPORT X.Y CORE_REQUIREMENTS`` prints ``name==version``
-for every distribution that the core requirements need on CPython X.Y, Linux x86_64,
-down to the leaves (extras and environment markers evaluated for that target), less
-what the target brings: torch, torchvision, the two of their dependencies that the core
-packages share (numpy, pillow), and opencv-python (any cv2 serves mmengine and mmcv;
-tools/install/build_wheelhouse.sh says why). What the report holds and the lock leaves
-out follows as comments (``# left out: name==version``). Run by build_wheelhouse.sh;
-needs only pip.
+``python wheelhouse_lock.py REPORT X.Y CORE_REQUIREMENTS`` prints
+``name==version`` for every distribution that the core requirements need on
+CPython X.Y, Linux x86_64, down to the leaves (extras and environment markers
+evaluated for that target), less what the target brings: torch, torchvision,
+the two of their dependencies that the core packages share (numpy, pillow),
+and opencv-python (any cv2 serves mmengine and mmcv; build_wheelhouse.sh says
+why). What the report holds and the lock leaves out follows as comments
+(``# left out: name==version``). Run by build_wheelhouse.sh; needs only pip.
 """
 import json
 import sys
