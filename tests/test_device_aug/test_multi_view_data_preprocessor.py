@@ -112,6 +112,16 @@ def test_views_do_not_depend_on_the_batch(pre):
     assert torch.equal(a[0], full[0][0]) and not torch.equal(a[0], a[1])
 
 
+def test_view_shapes_for_checks_before_training():
+    """PreflightCheckHook and PartialBackpropHook size their probes by the
+    views, not by the raw images."""
+    byol_like = MultiViewDataPreprocessor(
+        [1, 1], [VIEW, [dict(VIEW[0], scale=(24, 20))]], mean=MEAN, std=STD)
+    assert byol_like.view_shapes((8, 1, 28, 28)) == [(1, 32, 32), (1, 24, 20)]
+    out = views(byol_like, batch())
+    assert [tuple(v.shape[1:]) for v in out] == [(1, 32, 32), (1, 24, 20)]
+
+
 def test_evaluation_is_upstream_normalisation_and_test_size():
     data = batch()
     pre = MultiViewDataPreprocessor(2, [VIEW], mean=MEAN, std=STD)
