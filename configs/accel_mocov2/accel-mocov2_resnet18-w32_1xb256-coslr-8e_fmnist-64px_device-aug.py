@@ -1,7 +1,7 @@
 # Accelerated MoCo v2 at 64 px (the paper's defaults) as
-# ./accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py, with the views made
-# on the model's device from raw images held in memory, as its baseline twin
-# ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px_device-aug.py.
+# ./accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py, with the views
+# made on the model's device from raw images held in memory, as its baseline
+# twin ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px_device-aug.py.
 _base_ = './accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py'
 
 data_preprocessor = dict(

@@ -1,7 +1,7 @@
 # Accelerated SimCLR at 64 px (the paper's defaults) as
-# ./accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py, with the views made
-# on the model's device from raw images held in memory, as its baseline twin
-# ../simclr/simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px_device-aug.py.
+# ./accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py, with the views
+# made on the model's device from raw images held in memory, as its baseline
+# twin ../simclr/simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px_device-aug.py.
 _base_ = './accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py'
 
 data_preprocessor = dict(

@@ -24,7 +24,8 @@ RGB = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
 
 
 def upstream_views(name: str):
-    """(num_views, view pipelines) of an MMPretrain data set config, at 32 px."""
+    """(num_views, view pipelines) of an MMPretrain data set config, with
+    32 px crops."""
     cfg = Config.fromfile(
         osp.join(UPSTREAM, f'_base_/datasets/imagenet_bs32_{name}.py'))
     multi_view = cfg.train_pipeline[1]

@@ -126,7 +126,8 @@ def test_evaluation_is_upstream_normalisation_and_test_size():
     data = batch()
     pre = MultiViewDataPreprocessor(2, [VIEW], mean=MEAN, std=STD)
     out = pre(data, training=False)['inputs']
-    torch.testing.assert_close(out, (data['inputs'].float() - MEAN[0]) / STD[0])
+    torch.testing.assert_close(
+        out, (data['inputs'].float() - MEAN[0]) / STD[0])
     sized = MultiViewDataPreprocessor(2, [VIEW], test_size=56, mean=MEAN,
                                       std=STD)
     out = sized(data, training=False)['inputs']

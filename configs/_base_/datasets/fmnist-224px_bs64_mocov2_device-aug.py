@@ -1,8 +1,8 @@
 # Fashion-MNIST for contrastive pre-training at 224 px, the paper's input size:
 # all 60,000 training images held in memory as raw 28 x 28 images
-# (RawFashionMNIST), batch 64. MultiViewDataPreprocessor makes two views of each
-# on the model's device with kornia, upsampling in the crop: MoCo v2's view
-# pipeline (MMPretrain's imagenet_bs32_mocov2.py) less what needs colour
+# (RawFashionMNIST), batch 64. MultiViewDataPreprocessor makes two views of
+# each on the model's device with kornia, upsampling in the crop: MoCo v2's
+# view pipeline (MMPretrain's imagenet_bs32_mocov2.py) less what needs colour
 # (saturation, hue, grayscale), as the images have one channel. With the
 # standard ResNet stem the maps are 56 x 56 after stage 1 and 28 x 28 after
 # stage 2, as in the paper.
@@ -21,8 +21,8 @@ view_pipeline = [
         prob=0.5),
     dict(type='RandomFlip', prob=0.5),
 ]
-# test_size: evaluation loaders (precise BN, kNN) also yield raw images, resized
-# to 224 px on the device
+# test_size: evaluation loaders (precise BN, kNN) also yield raw images,
+# resized to 224 px on the device
 data_preprocessor = dict(
     type='MultiViewDataPreprocessor',
     num_views=2,

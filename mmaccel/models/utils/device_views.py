@@ -289,7 +289,8 @@ class _GaussianBlur(_Op):
     def draw(self, u, size, gate=None):
         """``sigma``: N, the standard deviation of each sample's blur."""
         lo, hi = self.sigma
-        return dict(super().draw(u, size, gate), sigma=lo + u[:, 1] * (hi - lo))
+        return dict(super().draw(u, size, gate),
+                    sigma=lo + u[:, 1] * (hi - lo))
 
 
 class _Solarize(_Op):

@@ -168,14 +168,15 @@ class MultiViewDataPreprocessor(SelfSupDataPreprocessor):
         """The run's seed and epoch from the message hub (0 and 0 outside a
         Runner)."""
         hub = MessageHub.get_current_instance()
-        return [int(hub.get_info('seed', 0) or 0), int(hub.get_info('epoch', 0))]
+        return [int(hub.get_info('seed', 0) or 0),
+                int(hub.get_info('epoch', 0))]
 
     @staticmethod
     def sample_indices(samples) -> List[int]:
         indices = [s.metainfo.get('sample_idx') for s in samples or []]
         if not indices or None in indices:
             raise DataError(
-                'MultiViewDataPreprocessor draws each sample\'s views from its '
+                "MultiViewDataPreprocessor draws each sample's views from its "
                 "'sample_idx', but the data samples lack it; pack them with "
                 "MMPretrain's PackInputs or use RawFashionMNIST")
         return [int(i) for i in indices]
