@@ -132,8 +132,10 @@ def seed_augmentations(cfg: Config) -> Config:
     epoch, sample index)``: the sampler becomes a ``SeededAugmentSampler``
     around it and the data set a ``SeededAugmentDataset`` around it (see
     ``mmaccel/datasets/seeded_augment.py``). Loaders with a
-    ``batch_sampler``, or a data set or sampler given as an object rather
-    than a config, are left as they are.
+    ``batch_sampler``, a data set without a pipeline (raw images that the
+    data preprocessor augments on the device, seeded by the same rule), or a
+    data set or sampler given as an object rather than a config, are left as
+    they are.
 
     Args:
         cfg (Config): A loaded config, changed in place.
@@ -146,6 +148,7 @@ def seed_augmentations(cfg: Config) -> Config:
         return cfg
     dataset, sampler = loader.get('dataset'), loader.get('sampler')
     if isinstance(dataset, dict) and isinstance(sampler, dict) and \
+            dataset.get('pipeline') and \
             'SeededAugment' not in _type_name(dataset.get('type', '')):
         loader.dataset = dict(type='mmaccel.SeededAugmentDataset',
                               dataset=dataset)

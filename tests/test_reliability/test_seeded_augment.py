@@ -52,6 +52,17 @@ def test_every_config_gets_seeded_augmentations():
     assert cfg.train_dataloader.dataset.dataset.type == 'LocalFashionMNIST'
 
 
+def test_raw_images_for_the_device_are_not_wrapped():
+    # the device preprocessor draws its own views by the same rule; a data
+    # set without a pipeline has nothing to seed
+    cfg = Config.fromfile('configs/mocov2/'
+                          'mocov2_resnet18_1xb64-coslr-8e_fmnist-224px_'
+                          'device-aug.py')
+    use_reliable_runtime(cfg)
+    assert cfg.train_dataloader.dataset.type == 'RawFashionMNIST'
+    assert cfg.train_dataloader.sampler.type == 'DefaultSampler'
+
+
 def test_same_seed_same_batches_with_0_1_2_workers():
     loader_cfg = tiny_loader_cfg()
     without = epochs_of_batches(loader_cfg, 0)

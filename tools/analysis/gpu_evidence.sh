@@ -90,15 +90,8 @@ if [ "$INSTALL" = 1 ]; then
     say "install: tools/install/install_offline.sh is missing"; exit 1
   fi
   say "install: core tier from $WHEELHOUSE into $VENV (offline)"
-  # The node's python3 is itself a venv's (/opt/torch/.venv): a venv made from it
-  # with --system-site-packages sees the base interpreter's packages, not that
-  # venv's torch. So the parent venv's site-packages go in through a .pth file
-  # (after the new venv's own), before the installer fills the venv.
-  parent_site="$(${PYTHON_SYS:-python3} -c 'import site, sys; print("\n".join(site.getsitepackages()) if sys.prefix != sys.base_prefix else "")')"
-  if [ -n "$parent_site" ] && [ ! -x "$VENV/bin/python" ]; then
-    ${PYTHON_SYS:-python3} -m venv --system-site-packages "$VENV" &&
-      echo "$parent_site" >"$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/parent-venv.pth"
-  fi
+  # (the node's python3 is itself a venv's: the installer then lets the new venv
+  # see that venv's torch through a .pth file)
   if PYTHON="${PYTHON_SYS:-python3}" bash tools/install/install_offline.sh "$WHEELHOUSE" "$VENV"; then
     PY="$VENV/bin/python"
     STATUS+=("install: core tier in $(($(date +%s) - tic)) s")

@@ -32,6 +32,15 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
   log "creating $VENV (with the system's site-packages)"
   "$PYTHON" -m venv --system-site-packages "$VENV"
+  # A PYTHON that is itself a venv's (the GPU node's python3 is /opt/torch/.venv's):
+  # --system-site-packages then shows the base interpreter's packages, not that
+  # venv's torch, so its site-packages go in through a .pth file (after the new
+  # venv's own).
+  parent_site="$("$PYTHON" -c 'import site, sys; print("\n".join(site.getsitepackages()) if sys.prefix != sys.base_prefix else "")')"
+  if [ -n "$parent_site" ]; then
+    log "$PYTHON is a venv's: its site-packages are seen through parent-venv.pth"
+    echo "$parent_site" >"$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/parent-venv.pth"
+  fi
 fi
 PY="$VENV/bin/python"
 tag="$("$PY" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')"

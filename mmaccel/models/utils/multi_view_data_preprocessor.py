@@ -118,15 +118,19 @@ class MultiViewDataPreprocessor(SelfSupDataPreprocessor):
                 f'{type(images).__name__}; drop MultiView from the pipeline')
         params = self.draw_views(self.sample_indices(samples),
                                  images.shape[-2:], *self.seed_and_epoch())
-        x = images.float() / 255.
-        if self._channel_conversion:
-            x = x[:, [2, 1, 0]]
-        views = []
-        for ops, view_params in zip(self.views, params):
-            v = x
-            for op, p in zip(ops, view_params):
-                v = op.apply(v, p)
-            views.append(self.normalize(v))
+        # MMEngine calls the preprocessor inside the optimizer wrapper's
+        # autocast context (--amp): the crop geometry and the colour maths
+        # stay in float32, as on the CPU path
+        with torch.autocast(images.device.type, enabled=False):
+            x = images.float() / 255.
+            if self._channel_conversion:
+                x = x[:, [2, 1, 0]]
+            views = []
+            for ops, view_params in zip(self.views, params):
+                v = x
+                for op, p in zip(ops, view_params):
+                    v = op.apply(v, p)
+                views.append(self.normalize(v))
         return {'inputs': views, 'data_samples': samples}
 
     def view_shapes(self, shape: Sequence[int]) -> List[tuple]:
