@@ -259,6 +259,17 @@ def test_killed_at_40_percent_and_resumed_ends_bit_exactly(
     assert last_checkpoint(work).endswith('iter_2.pth')
     assert load(last_checkpoint(work))['time_budget']['used'] == 2.5
 
+    # without its budget (the tiny config without the fake clock) the resume
+    # stops at once, naming the option, and changes nothing that the real
+    # resume below reads
+    plain = train(python, tiny_config(tmp_path, 'mocov2-baseline'), work,
+                  env, '--resume')
+    assert plain.returncode == 1
+    lines = plain.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: ')
+    assert '--time-budget 6.25s' in lines[0]
+    assert last_checkpoint(work).endswith('iter_2.pth')
+
     resumed = train(python, config, work, env, *args, '--resume')
     assert resumed.returncode == 0, errors(resumed)
     assert 'resumed epoch: 0, iter: 2' in resumed.stdout

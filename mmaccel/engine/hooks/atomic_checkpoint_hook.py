@@ -15,6 +15,7 @@ from mmpretrain.engine.hooks import SwAVHook
 from mmpretrain.utils import get_ori_model
 
 from mmaccel.engine.hooks.divergence_guard_hook import DivergenceGuardHook
+from mmaccel.engine.runner.time_budget import time_budget_loop
 from mmaccel.registry import HOOKS
 from mmaccel.utils.atomic_file import publish_file, write_text_atomic
 from mmaccel.utils.checkpoint_fit import check_checkpoint_fits
@@ -128,7 +129,19 @@ class AtomicCheckpointHook(CheckpointHook):
                               self._load_path or 'the checkpoint', resume,
                               optimizer)
         if resume:
+            self._check_budget(runner, checkpoint.get('time_budget'))
             self._resume_rank_state(runner, checkpoint.get('rank_states'))
+
+    @staticmethod
+    def _check_budget(runner, state) -> None:
+        # resumed without its budget, a budget run would silently train to
+        # its config's nominal epochs instead of the time it has left
+        if state is not None and time_budget_loop(runner) is None:
+            raise CheckpointError(
+                'the checkpoint to resume was trained to a time budget of '
+                f'{state["budget"]:g} s ({state["used"]:.1f} s used): resume '
+                f'it with --time-budget {state["budget"]:g}s (or '
+                'train_cfg.time_budget), or start over')
 
     def _resume_rank_state(self, runner, states) -> None:
         if states is None or len(states) != runner.world_size:
