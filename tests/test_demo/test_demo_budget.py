@@ -1,6 +1,11 @@
 """tools/demo.py --budget: both tiny MoCo v2 twins trained to the same
 training-time budget (tools/train.py --time-budget), each evaluated before
-training and at every sixth of the budget, compared at the budget."""
+training and at every sixth of the budget, compared at the budget.
+
+The runs read a clock that ticks by a fixed amount at every reading
+(``fake_clock.ticking``), so which iterations the budget and its shares fall
+after does not depend on the machine's speed or load."""
+import os
 import json
 import subprocess
 
@@ -15,10 +20,15 @@ BUDGET, EVALS = '8s', 6
 @pytest.fixture(scope='module')
 def budget_demo(tmp_path_factory, python, subprocess_env):
     work_dir = tmp_path_factory.mktemp('demo_budget')
+    env = dict(subprocess_env)
+    env['PYTHONPATH'] = os.pathsep.join(
+        [env['PYTHONPATH'], 'tests/test_reliability'])
+    # TINY ends with its --cfg-options: the clock joins them
     proc = subprocess.run(
         [python, 'tools/demo.py', '--work-dir', str(work_dir), *TINY,
-         '--budget', BUDGET, '--evals', str(EVALS)],
-        env=subprocess_env, capture_output=True, text=True, timeout=900)
+         '+train_cfg.clock=fake_clock.ticking', '--budget', BUDGET,
+         '--evals', str(EVALS)],
+        env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-3000:]
     return work_dir, proc
 
@@ -48,6 +58,7 @@ def test_both_models_trained_to_the_budget_with_enough_points(budget_demo):
         (accel['images_seen'] / accel['train_wall_s'])
         / (base['images_seen'] / base['train_wall_s']), abs=1e-3)
     assert '--time-budget' in proc.stdout  # the training commands
+    assert 'fake_clock.ticking' in proc.stdout
     assert 'of the budget (epoch' in proc.stdout
     md = (work_dir / 'summary.md').read_text()
     assert f'a training-time budget of {BUDGET} per model' in md
