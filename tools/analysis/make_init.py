@@ -22,16 +22,21 @@ import tempfile
 import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from train import build_runner  # noqa: E402  (tools/train.py)
+from train import build_runner, parse_args  # noqa: E402  (tools/train.py)
 
 
 def train_args(config: str, work_dir: str,
                cfg_options: dict) -> argparse.Namespace:
-    """``tools/train.py``'s arguments for a plain run of ``config``."""
-    return argparse.Namespace(
-        config=config, work_dir=work_dir, resume=None, amp=False,
-        channels_last=False, no_validate=False, launcher='none',
-        cfg_options=cfg_options)
+    """``tools/train.py``'s arguments for a plain run of ``config``: its
+    options at their defaults (whatever options it has), with the work
+    directory and ``--cfg-options`` given."""
+    saved, sys.argv = sys.argv, ['tools/train.py', config]
+    try:
+        args = parse_args()
+    finally:
+        sys.argv = saved
+    args.work_dir, args.cfg_options = work_dir, cfg_options
+    return args
 
 
 def untrained_backbone(config: str, seed: int, cfg_options=None) -> dict:
