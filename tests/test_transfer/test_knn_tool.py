@@ -87,6 +87,26 @@ def test_separable_features_and_shuffled_labels(checkpoints, images,
     assert result['top1']['stage4']['k5'] <= 30
 
 
+def test_linear_probe_per_map(checkpoints, images, tmp_path, capsys):
+    """--linear fits a linear probe on each map's features: separable
+    classes are learnt, shuffled bank labels leave it at chance."""
+    data = copies_folder(tmp_path / 'data', images)
+    result = run(UPSTREAM, checkpoints['upstream'], tmp_path / 'a',
+                 '--data-root', str(data), '--k', '5', '--exits', '2', '4',
+                 '--linear')
+    assert list(result['linear_top1']) == ['stage2', 'stage4']
+    assert all(acc >= 95 for acc in result['linear_top1'].values())
+    assert 'linear' in capsys.readouterr().out
+    shuffled = copies_folder(tmp_path / 'shuffled', images, shuffle_bank=True)
+    result = run(UPSTREAM, checkpoints['upstream'], tmp_path / 'b',
+                 '--data-root', str(shuffled), '--k', '5', '--exits', '4',
+                 '--linear')
+    assert result['linear_top1']['stage4'] <= 30
+    without = run(UPSTREAM, checkpoints['upstream'], tmp_path / 'c',
+                  '--data-root', str(data), '--k', '5', '--exits', '4')
+    assert without['linear_top1'] is None
+
+
 def test_config_knn_hook_data_every_stage_and_precise_bn(checkpoints,
                                                          tmp_path):
     result = run(KNN_CONFIG, checkpoints['accel'], tmp_path, '--bank-size',

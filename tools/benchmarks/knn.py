@@ -2,7 +2,7 @@
 
     python tools/benchmarks/knn.py CONFIG CHECKPOINT [--k 20 200]
         [--exits stem 1 2 3 4] [--data-root DIR] [--size S]
-        [--precise-bn N] [--bank-size N] [--query-size N]
+        [--precise-bn N] [--bank-size N] [--query-size N] [--linear]
 
 CONFIG is any config with ``model.backbone``: a pre-training config
 (accelerated or upstream) or a probe config. Its ResNet is rebuilt to return
@@ -27,7 +27,9 @@ in this order:
 ``--size`` defaults to the pre-training view size (the config's
 ``RandomResizedCrop``). ``--precise-bn N`` re-estimates the backbone's
 batch-norm statistics on N whole bank images first
-(:func:`mmaccel.evaluation.precise_bn`). The table is printed and saved as
+(:func:`mmaccel.evaluation.precise_bn`). ``--linear`` adds a linear probe of
+each map on the same features (:func:`mmaccel.evaluation.linear_probe_top1`:
+standardised features, softmax regression, full-batch L-BFGS). The table is printed and saved as
 json in the work directory (default ``work_dirs/<config name>/<checkpoint
 folder>_<checkpoint name>``).
 """
@@ -45,7 +47,8 @@ from mmengine.runner import Runner
 from torch import nn
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
-from mmaccel.evaluation import extract_features, knn_top1, precise_bn
+from mmaccel.evaluation import (extract_features, knn_top1,
+                                linear_probe_top1, precise_bn)
 from mmaccel.evaluation.backbone_checkpoint import (check_backbone_keys,
                                                     probe_work_dir,
                                                     read_backbone)
@@ -95,6 +98,11 @@ def parse_args(argv=None):
         '--query-size', type=int, help='use the first N queries')
     parser.add_argument(
         '--temperature', type=float, default=0.07, help='vote temperature')
+    parser.add_argument(
+        '--linear',
+        action='store_true',
+        help='also a linear probe per map on the same features '
+        '(mmaccel.evaluation.linear_probe_top1)')
     parser.add_argument(
         '--precise-bn',
         type=int,
@@ -307,6 +315,11 @@ def evaluate(args) -> dict:
                         temperature=args.temperature)
             for k in args.k
         }
+    linear = {
+        names[i]: linear_probe_top1(b, bank_labels.to(b.device), q,
+                                    query_labels.to(q.device), classes)
+        for i, b, q in zip(keep, bank, query)
+    } if args.linear else None
     return dict(
         config=args.config,
         checkpoint=args.checkpoint,
@@ -318,7 +331,8 @@ def evaluate(args) -> dict:
         precise_bn_images=used_bn,
         seconds=round(time.perf_counter() - tic, 1),
         top1={name: {f'k{k}': acc for k, acc in accs.items()}
-              for name, accs in top1.items()})
+              for name, accs in top1.items()},
+        linear_top1=linear)
 
 
 def format_table(result: dict) -> str:
@@ -330,9 +344,12 @@ def format_table(result: dict) -> str:
         + (f", precise BN on {result['precise_bn_images']} images"
            if result['precise_bn_images'] else ''),
         f"{'features':<10}" + ''.join(f'{"k=" + k[1:]:>10}' for k in ks)
+        + (f'{"linear":>10}' if result.get('linear_top1') else '')
     ]
     for name, accs in result['top1'].items():
-        lines.append(f'{name:<10}' + ''.join(f'{accs[k]:>10.2f}' for k in ks))
+        lines.append(f'{name:<10}' + ''.join(f'{accs[k]:>10.2f}' for k in ks)
+                     + (f"{result['linear_top1'][name]:>10.2f}"
+                        if result.get('linear_top1') else ''))
     return '\n'.join(lines)
 
 
