@@ -5,6 +5,8 @@ contrastive losses, as an OpenMMLab (MMPretrain) extension.
 config registers every component.
 """
 from .utils import compat  # noqa: F401  (first: shims for the pinned stack)
+
+# isort: split
 from . import datasets, engine, models  # noqa: F401  (register components)
 from .version import __version__
 

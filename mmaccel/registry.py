@@ -1,18 +1,21 @@
-"""Registries of mmaccel: children of MMPretrain's, under the scope ``mmaccel``.
+"""Registries of mmaccel: children of MMPretrain's, under the scope
+``mmaccel``.
 
-A config with ``default_scope = 'mmaccel'`` builds mmaccel's components by name and
-finds everything else (MoCo, ResNet, LARS, FashionMNIST, ...) in MMPretrain and, through
-it, in MMEngine. Every MMPretrain registry has a child here, so that no lookup falls
-back to MMEngine's root (which does not hold MMPretrain's modules).
+A config with ``default_scope = 'mmaccel'`` builds mmaccel's components by
+name and finds everything else (MoCo, ResNet, LARS, FashionMNIST, ...) in
+MMPretrain and, through it, in MMEngine. Every MMPretrain registry has a child
+here, so that no lookup falls back to MMEngine's root (which does not hold
+MMPretrain's modules).
 """
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
 
 __all__ = [
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS',
-    'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
-    'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
-    'WEIGHT_INITIALIZERS', 'BATCH_AUGMENTS', 'TASK_UTILS', 'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS',
+    'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
+    'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS',
+    'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'BATCH_AUGMENTS', 'TASK_UTILS',
+    'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS',
 ]
 
 

@@ -111,7 +111,9 @@ class LocalFashionMNIST(FashionMNIST):
     def missing_files(self) -> list:
         """Paths of the IDX files that ``data_root`` lacks."""
         root = self.data_prefix['root']
-        names = [rm_suffix(name) for name, _ in self.train_list + self.test_list]
+        names = [
+            rm_suffix(name) for name, _ in self.train_list + self.test_list
+        ]
         return [
             osp.join(root, name) for name in names
             if not osp.isfile(osp.join(root, name))

@@ -8,8 +8,9 @@ the ``backbone.`` prefix stripped, as MMDetection and MMSegmentation load it.
 MMEngine's ``Pretrained`` init needs ``prefix='backbone.'`` for the first and
 asserts if given a prefix for the second, so the tools look at the keys first.
 A file that cannot give backbone weights raises mmaccel's
-:class:`~mmaccel.utils.CheckpointError` (the one ``tools/train.py``'s checkpoint
-checks raise), with one line that names the file and what is missing.
+:class:`~mmaccel.utils.CheckpointError` (the one ``tools/train.py``'s
+checkpoint checks raise), with one line that names the file and what is
+missing.
 """
 import os.path as osp
 from collections import Counter

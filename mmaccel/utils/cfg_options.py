@@ -63,8 +63,8 @@ def _resolve(type_, scope: Optional[str]) -> Any:
     if not isinstance(type_, str):
         return type_ if callable(type_) else _UNKNOWN
     from mmaccel import registry
-    names = [type_] if '.' in type_ or not scope else [f'{scope}.{type_}',
-                                                        type_]
+    names = ([type_] if '.' in type_ or not scope else
+             [f'{scope}.{type_}', type_])
     for name in names:
         for reg in registry.__all__:
             found = getattr(registry, reg).get(name)

@@ -1,7 +1,7 @@
 """Compatibility shims for upstream packages on the pinned stack.
 
-Imported first by ``mmaccel/__init__.py``; each shim says why it exists and has a
-test in ``tests/test_foundation/test_compat.py`` that fails without it.
+Imported first by ``mmaccel/__init__.py``; each shim says why it exists and
+has a test in ``tests/test_foundation/test_compat.py`` that fails without it.
 """
 import os.path as osp
 
@@ -17,12 +17,13 @@ __all__ = ['load_from_local']
 # torch >= 2.6 made ``torch.load`` default to ``weights_only=True``. MMEngine
 # 0.10.7 calls ``torch.load(filename, map_location=...)`` without the argument,
 # and its checkpoints hold the message hub: ``HistoryBuffer`` objects whose
-# ``statistics_methods`` pickle as ``builtins.getattr`` on bound methods, and numpy
-# arrays. So ``--resume`` (and ``load_checkpoint`` of any mmengine checkpoint)
-# fails with "Weights only load failed". Allow-listing those globals would mean
-# allowing ``getattr``, which defeats ``weights_only``; instead local checkpoints,
-# which these runs wrote themselves, load as they did on torch < 2.6. Remote
-# schemes (http, open-mmlab://, ...) keep torch's default.
+# ``statistics_methods`` pickle as ``builtins.getattr`` on bound methods, and
+# numpy arrays. So ``--resume`` (and ``load_checkpoint`` of any mmengine
+# checkpoint) fails with "Weights only load failed". Allow-listing those
+# globals would mean allowing ``getattr``, which defeats ``weights_only``;
+# instead local checkpoints, which these runs wrote themselves, load as they
+# did on torch < 2.6. Remote schemes (http, open-mmlab://, ...) keep torch's
+# default.
 def load_from_local(filename, map_location):
     """Load a checkpoint from a local path with ``weights_only=False``.
 

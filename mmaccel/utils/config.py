@@ -115,8 +115,8 @@ def use_reliable_runtime(cfg: Config) -> Config:
     hook = (cfg.get('default_hooks', None) or {}).get('checkpoint', None)
     # (an explicitly scoped 'mmengine.CheckpointHook' is a deliberate choice
     # of the upstream hook, and kept)
-    if hook is not None and hook.get('type', None) in ('CheckpointHook',
-                                                         CheckpointHook):
+    if hook is not None and hook.get('type', None) in (
+            'CheckpointHook', CheckpointHook):
         hook['type'] = 'mmaccel.AtomicCheckpointHook'
     hooks = list(cfg.get('custom_hooks', None) or [])
     for name in ('DivergenceGuardHook', 'PreflightCheckHook'):

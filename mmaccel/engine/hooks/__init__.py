@@ -3,8 +3,8 @@ from .channels_last_hook import ChannelsLastHook
 from .divergence_guard_hook import DivergenceGuardHook
 from .knn_eval_hook import KNNEvalHook
 from .partial_backprop_hook import PartialBackpropHook
-from .preflight_check_hook import PreflightCheckHook
 from .precise_bn_hook import PreciseBackboneBNHook
+from .preflight_check_hook import PreflightCheckHook
 from .time_budget_hook import TimeBudgetSchedulerHook
 
 __all__ = [

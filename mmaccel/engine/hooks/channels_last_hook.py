@@ -10,10 +10,11 @@ class ChannelsLastHook(Hook):
     the momentum encoder's included) into channels-last memory format before
     training.
 
-    Inputs need no change: a convolution whose kernel is channels-last returns a
-    channels-last result, so the format propagates from the first layer. On CPU
-    this sends the convolutions to oneDNN's NHWC kernels instead of the im2col
-    path; on CUDA, channels-last is what tensor cores want under mixed precision.
+    Inputs need no change: a convolution whose kernel is channels-last returns
+    a channels-last result, so the format propagates from the first layer. On
+    CPU this sends the convolutions to oneDNN's NHWC kernels instead of the
+    im2col path; on CUDA, channels-last is what tensor cores want under mixed
+    precision.
     Measured on CPU in ``docs/benchmarks.md`` (it helps the accelerated model
     more than the baseline: its cropped maps are the small ones that suffer
     most from the im2col path).

@@ -6,11 +6,11 @@ from mmpretrain.utils import get_ori_model
 
 from mmaccel.engine.runner.time_budget import (paused_training_clock,
                                                training_seconds)
-from mmaccel.evaluation import (extract_features, gather_features,
-                                 knn_top1, linear_probe_top1)
+from mmaccel.evaluation import (extract_features, gather_features, knn_top1,
+                                linear_probe_top1)
 from mmaccel.registry import HOOKS
-from .budget_shares import BudgetShares
 from mmaccel.utils.progress import progress
+from .budget_shares import BudgetShares
 
 
 @HOOKS.register_module()
@@ -168,8 +168,8 @@ class KNNEvalHook(Hook):
 
     def _log(self, runner, epoch: int) -> None:
         tic = self._clocks()
-        wall, cpu = (t - s - e for t, s, e in zip(tic, self.start,
-                                                   self.eval_seconds))
+        wall, cpu = (t - s - e
+                     for t, s, e in zip(tic, self.start, self.eval_seconds))
         budget_wall = training_seconds(runner)  # under a time budget
         if budget_wall is not None:
             wall = budget_wall

@@ -9,9 +9,9 @@ from mmengine.hooks import Hook
 from mmengine.model import BaseAveragedModel
 from mmpretrain.utils import get_ori_model
 
-from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
-                                              cumulative_macs, step_cost)
 from mmaccel.engine.runner.time_budget import training_progress
+from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
+                                             cumulative_macs, step_cost)
 from mmaccel.registry import HOOKS
 from mmaccel.utils.errors import ConfigError
 from .keypoints import (check_crop_ratio, check_keypoints, check_window,

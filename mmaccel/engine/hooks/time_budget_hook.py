@@ -2,8 +2,7 @@ from typing import Optional
 
 from mmengine.hooks import ParamSchedulerHook
 
-from mmaccel.engine.runner.time_budget import (format_seconds,
-                                               time_budget_loop)
+from mmaccel.engine.runner.time_budget import format_seconds, time_budget_loop
 from mmaccel.registry import HOOKS
 from mmaccel.utils.errors import CheckpointError, ConfigError
 

@@ -7,7 +7,8 @@ from mmaccel.registry import MODELS
 
 
 def check_stage_numbers(name: str, value, num_stages: int) -> Tuple[int, ...]:
-    """Validate a sorted tuple of distinct stage numbers in ``1..num_stages``."""
+    """Validate a sorted tuple of distinct stage numbers in
+    ``1..num_stages``."""
     allowed = f'distinct stage numbers in 1..{num_stages}, in increasing order'
     try:
         stages = tuple(int(v) for v in value)

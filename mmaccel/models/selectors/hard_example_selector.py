@@ -37,8 +37,8 @@ class HardExampleSelector(BaseSelector):
                  keep_ratio: float = 0.5625) -> None:
         super().__init__(positions)
         if not isinstance(keep_ratio, (int, float)) or not 0 < keep_ratio <= 1:
-            raise ValueError('HardExampleSelector: keep_ratio must be a number '
-                             f'in (0, 1]; got {keep_ratio!r}')
+            raise ValueError('HardExampleSelector: keep_ratio must be a '
+                             f'number in (0, 1]; got {keep_ratio!r}')
         self.keep_ratio = float(keep_ratio)
 
     def num_kept(self, n: int) -> int:

@@ -132,7 +132,8 @@ class HardPairSelector(BaseSelector):
         cols = offsets[:, 1, None] + torch.arange(size[1], device=x.device)
         batch = torch.arange(n, device=x.device)[:, None, None]
         # advanced indices around a slice put their dims first: N, h, w, C
-        out = x[batch, :, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+        out = x[batch, :, rows[:, :, None], cols[:, None, :]]
+        out = out.permute(0, 3, 1, 2)
         # keep the caller's memory format (channels-last stays channels-last)
         if x.is_contiguous(memory_format=torch.channels_last):
             return out
