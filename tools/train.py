@@ -23,8 +23,7 @@ from mmaccel.engine import amp_optim_wrapper, apply_time_budget
 from mmaccel.registry import RUNNERS
 from mmaccel.utils import (add_debug_argument, check_run_length,
                            finish_distributed, merge_cfg_options,
-                           report_errors, rescope_config,
-                           use_reliable_runtime)
+                           report_errors, rescope_config, use_reliable_runtime)
 from mmaccel.utils.tiers import full_tier_hint
 
 

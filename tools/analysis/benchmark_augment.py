@@ -46,12 +46,12 @@ from mmengine.hooks import Hook  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmaccel.models.utils.multi_view_data_preprocessor import \
+    sample_uniforms  # noqa: E402
 from mmaccel.registry import MODELS  # noqa: E402
-from mmaccel.models.utils.multi_view_data_preprocessor import (  # noqa: E402
-    sample_uniforms)
 from mmaccel.utils import load_config  # noqa: E402
-from mmaccel.utils.config import (seed_augmentations,  # noqa: E402
-                                  use_reliable_runtime)
+from mmaccel.utils.config import seed_augmentations  # noqa: E402
+from mmaccel.utils.config import use_reliable_runtime  # noqa: E402
 
 CONFIG = 'configs/mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py'
 EVAL_HOOKS = ('KNNEvalHook', 'PreciseBackboneBNHook')
@@ -219,8 +219,8 @@ def main(argv=None):
         for name, rate, cpu in rows}
     pre = MODELS.build(device_aug(load_config(args.config)).data_preprocessor)
     per_sample, per_batch = seeding_cost(batch, pre.draws)
-    result['seeding_cpu_s_per_batch'] = dict(per_sample=per_sample,
-                                         one_generator=per_batch)
+    result['seeding_cpu_s_per_batch'] = dict(
+        per_sample=per_sample, one_generator=per_batch)
     print(f'{result["machine"]}\n\n| loader + augmentation, batch {batch} '
           '| samples/s | main process CPU ms / sample |\n| --- | --- | --- |')
     for name, rate, cpu in rows:

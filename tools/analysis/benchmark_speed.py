@@ -21,9 +21,9 @@ The tensors saved for backward in one forward pass (the activation memory,
 the part the method changes) are also summed exactly, per exit.
 
 Writes JSON (``--out``) and a markdown table (stdout, and ``.md`` beside the
-JSON). MACs are analytic (``mmaccel/models/utils/cost_model.py``): one image, one encoder, forward;
-the backward pass and the second encoder scale alike, so the ratio holds for
-the whole step.
+JSON). MACs are analytic (``mmaccel/models/utils/cost_model.py``): one image,
+one encoder, forward; the backward pass and the second encoder scale alike, so
+the ratio holds for the whole step.
 
 ``--amp`` runs both models under mixed precision, as ``tools/train.py --amp``
 does: MMEngine's ``AmpOptimWrapper`` (float16 with dynamic loss scaling) on
@@ -67,13 +67,14 @@ from mmpretrain.structures import DataSample  # noqa: E402
 
 import mmaccel  # noqa: E402,F401
 from mmaccel.engine import amp_optim_wrapper  # noqa: E402
-from mmaccel.engine.hooks import ChannelsLastHook, PartialBackpropHook  # noqa: E402,E501
+from mmaccel.engine.hooks import ChannelsLastHook  # noqa: E402
+from mmaccel.engine.hooks import PartialBackpropHook  # noqa: E402
 from mmaccel.models.utils.cost_model import (  # noqa: E402
     backbone_macs_to_exit, expected_macs)
 from mmaccel.registry import MODELS  # noqa: E402
 from mmaccel.utils import (ConfigError, MMAccelError,  # noqa: E402
-                           add_debug_argument, load_config,
-                           merge_cfg_options, report_errors)
+                           add_debug_argument, load_config, merge_cfg_options,
+                           report_errors)
 
 
 def parse_args(argv=None):

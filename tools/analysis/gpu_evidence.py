@@ -175,7 +175,9 @@ def cmd_env(args):
     the kit starts one process less)."""
     env = environment()
     # the core tier: mmaccel and MMPretrain's MoCo import and build
-    import mmaccel  # noqa: F401
+    import mmaccel  # noqa: F401  (first: its shims for the pinned stack)
+
+    # isort: split
     from mmpretrain.models import MoCo  # noqa: F401
     env['import_check'] = 'ok'
     write_json(osp.join(args.out, 'env.json'), env)
@@ -439,8 +441,8 @@ def parse_args(argv=None):
         s.add_argument('--results', default='docs/results/gpu.json',
                        help='the results file a real run adds to')
         if name == 'speed':
-            s.add_argument('--methods', nargs='+', default=['mocov2',
-                                                             'simclr'],
+            s.add_argument('--methods', nargs='+',
+                           default=['mocov2', 'simclr'],
                            choices=sorted(SPEED_CONFIGS))
             s.add_argument('--seed', type=int, default=0)
             s.add_argument('--deadline', type=float, default=None,

@@ -97,7 +97,8 @@ def table(data, settings, key, baseline='baseline'):
         later = [(v, value_at(base, t)) for e, t, v in c if e > 1]
         ahead = [v >= b for v, b in later if b is not None]
         reach = time_to_reach(c, base_final)
-        reach = ('%.0f s = %.2f of the baseline\'s' % (reach, reach / base_time)
+        reach = ('%.0f s = %.2f of the baseline\'s' %
+                 (reach, reach / base_time)
                  if reach is not None else 'not reached')
         rows.append(
             f'| {s} | {c[-1, 0]:.0f} | {len(runs)} '

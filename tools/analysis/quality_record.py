@@ -12,8 +12,8 @@ whole run), ``curve`` (``[epoch, train_wall_s, knn_top1]``), ``curve_cpu``
 config, the command and the machine. A record with the same method, setting
 and seed is replaced.
 
-    python tools/analysis/quality_record.py --transfer KNN_JSON --method mocov2 \
-        --setting accel-uniform --seed 0 [--name digits]
+    python tools/analysis/quality_record.py --transfer KNN_JSON \
+        --method mocov2 --setting accel-uniform --seed 0 [--name digits]
 
 adds to that record the json of ``tools/benchmarks/knn.py --linear`` on a data
 set the model never saw (issue 20: scikit-learn's digits), as
@@ -60,7 +60,8 @@ def make_record(rows, args):
                 for r in evals if value_key in r]
 
     last = evals[-1]
-    exits = sorted({k for r in evals for k in r if k.startswith('knn_top1_exit')})
+    exits = sorted(
+        {k for r in evals for k in r if k.startswith('knn_top1_exit')})
     rec = dict(
         method=args.method,
         setting=args.setting,

@@ -29,9 +29,9 @@ in this order:
 batch-norm statistics on N whole bank images first
 (:func:`mmaccel.evaluation.precise_bn`). ``--linear`` adds a linear probe of
 each map on the same features (:func:`mmaccel.evaluation.linear_probe_top1`:
-standardised features, softmax regression, full-batch L-BFGS). The table is printed and saved as
-json in the work directory (default ``work_dirs/<config name>/<checkpoint
-folder>_<checkpoint name>``).
+standardised features, softmax regression, full-batch L-BFGS). The table is
+printed and saved as json in the work directory (default
+``work_dirs/<config name>/<checkpoint folder>_<checkpoint name>``).
 """
 import argparse
 import copy
@@ -47,8 +47,8 @@ from mmengine.runner import Runner
 from torch import nn
 
 import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
-from mmaccel.evaluation import (extract_features, knn_top1,
-                                linear_probe_top1, precise_bn)
+from mmaccel.evaluation import (extract_features, knn_top1, linear_probe_top1,
+                                precise_bn)
 from mmaccel.evaluation.backbone_checkpoint import (check_backbone_keys,
                                                     probe_work_dir,
                                                     read_backbone)
@@ -265,7 +265,7 @@ def build_encoder(cfg, checkpoint: str) -> Encoder:
 def num_classes(dataset, *labels) -> int:
     classes = dataset.metainfo.get('classes') if hasattr(
         dataset, 'metainfo') else None
-    return len(classes) if classes else int(max(l.max() for l in labels)) + 1
+    return len(classes) if classes else int(max(y.max() for y in labels)) + 1
 
 
 def evaluate(args) -> dict:

@@ -149,6 +149,7 @@ def _fit(node: dict, key: str, want) -> None:
 class ProbeError(ConfigError):
     """A setting the tool cannot work with (one-line message)."""
 
+
 # What a probe config must have (the tool reads or sets them).
 PROBE_KEYS = ('model.backbone', 'model.head', 'train_dataloader.dataset')
 
