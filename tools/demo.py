@@ -45,15 +45,15 @@ from demo_summary import (EXIT_KEY, ROLES, compare, knn_at,  # noqa: E402
                           machine, minutes, model_summary, write_json,
                           write_summary)
 
-from mmaccel.utils.error_report import (add_debug_argument,  # noqa: E402
-                                        report_errors)
+from mmaccel.utils.error_report import add_debug_argument  # noqa: E402
+from mmaccel.utils.error_report import report_errors  # noqa: E402
 from mmaccel.utils.errors import MMAccelError  # noqa: E402
 
 # The demo's defaults, all in this one place: the quality regime's pair
 # (docs/benchmarks.md section 4), sized for about 15 minutes on 2 cores after
 # set-up. SimCLR by default: in this regime its kNN rises far above the
-# untrained network's within an epoch, where MoCo v2's rises about 3.6 points
-# in 8 epochs (docs/benchmarks.md), too little to show in 15 minutes.
+# untrained network's within an epoch, where MoCo v2's rises too slowly to
+# show in that time (the measured rises: docs/benchmarks.md section 4).
 DEFAULTS = dict(
     methods='simclr',
     epochs=3,

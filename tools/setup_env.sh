@@ -8,8 +8,8 @@
 #         mmpretrain and kornia (requirements/core.txt). A minute or two.
 #   full  the core tier with mmcv compiled with its ops in place of mmcv-lite, MMDetection
 #         and MMSegmentation for the transfer benchmarks (requirements/full.txt), and the
-#         test tools (requirements/tests.txt). mmcv compiles once (about 9 minutes on 2
-#         cores) and its wheel is cached for every later clone.
+#         test tools (requirements/tests.txt). mmcv compiles once (the time it takes:
+#         docs/training.md, "Installing") and its wheel is cached for every later clone.
 #
 # tools/demo.sh asks for core, tools/test.sh for full. A full environment serves the core
 # tier as it is; asking for full in a core one uninstalls mmcv-lite (both provide the

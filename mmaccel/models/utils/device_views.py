@@ -8,7 +8,8 @@ uniform numbers (a row of ``u``, ``op.num_draws`` of them) with the
 distribution of MMPretrain's transform (:meth:`draw`), then applies kornia's
 augmentation module to the whole batch with them (:meth:`apply`). kornia's
 own parameter generators draw from torch's global generator for a whole batch
-at once, and per sample they cost about 1.5 ms a view; drawing here makes
+at once, and calling them per sample is slow (measured in
+``docs/benchmarks.md``, "Augmentation on the device"); drawing here makes
 each sample's view a function of its row alone.
 
 Images are float in [0, 1], channels in the order that kornia's colour
