@@ -1,5 +1,5 @@
-"""Shared fixtures: the repository root, and every test running from it (configs
-and data paths such as ``data/fashion-mnist`` are relative to it)."""
+"""Shared fixtures: the repository root, and every test running from it
+(configs and data paths such as ``data/fashion-mnist`` are relative to it)."""
 import os
 import socket
 import sys
@@ -39,7 +39,8 @@ def python() -> str:
 
 @pytest.fixture(scope='session')
 def subprocess_env() -> dict:
-    """Environment for tool subprocesses: few threads, the checkout importable."""
+    """Environment for tool subprocesses: few threads, the checkout
+    importable."""
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
     env['PYTHONPATH'] = os.pathsep.join(

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import short_run, shrink
 from mmengine.runner import Runner
 from mmpretrain.utils import get_ori_model
 
-from helpers import short_run, shrink
 from mmaccel.engine import PartialBackpropHook
 from mmaccel.utils import load_config
 

@@ -37,7 +37,7 @@ def test_keeps_the_hardest_samples_of_both_views():
     # brute force: score every sample's whole maps, keep the top half
     q, k = seen['after1'][0::2], seen['after1'][1::2]  # views alternate
     scores = model.score_pairs(1, q.mean((2, 3))[:, None],
-                                k.mean((2, 3))[:, None]).flatten()
+                               k.mean((2, 3))[:, None]).flatten()
     keep = scores.topk(4).indices
     expected = torch.stack((q[keep], k[keep]), 1).flatten(0, 1)
     assert torch.equal(seen['into2'], expected)
@@ -47,16 +47,17 @@ def test_keeps_the_hardest_samples_of_both_views():
 @pytest.mark.parametrize('algorithm', ['AccelMoCo', 'AccelSwAV'])
 def test_algorithms_with_a_fixed_batch_reject_it(algorithm):
     if algorithm == 'AccelMoCo':
-        cfg = dict(type='AccelMoCo', backbone=BACKBONE, neck=dict(
-            NECK, head=dict(type='MoCoV2Neck', hid_channels=8,
-                            out_channels=4)),
-            head=HEAD, queue_len=16, feat_dim=4)
+        neck = dict(NECK, head=dict(type='MoCoV2Neck', hid_channels=8,
+                                    out_channels=4))
+        cfg = dict(type='AccelMoCo', backbone=BACKBONE, neck=neck, head=HEAD,
+                   queue_len=16, feat_dim=4)
     else:
-        cfg = dict(type='AccelSwAV', backbone=BACKBONE, neck=dict(
-            NECK, head=dict(type='SwAVNeck', hid_channels=8, out_channels=4,
-                            norm_cfg=dict(type='BN1d'))),
-            head=dict(type='MultiExitSwAVHead', loss=dict(
-                type='SwAVLoss', feat_dim=4, num_prototypes=5)))
+        neck = dict(NECK, head=dict(type='SwAVNeck', hid_channels=8,
+                                    out_channels=4,
+                                    norm_cfg=dict(type='BN1d')))
+        head = dict(type='MultiExitSwAVHead', loss=dict(
+            type='SwAVLoss', feat_dim=4, num_prototypes=5))
+        cfg = dict(type='AccelSwAV', backbone=BACKBONE, neck=neck, head=head)
     cfg['selector'] = dict(type='HardExampleSelector', positions=(1, ))
     with pytest.raises(ValueError, match='drops samples'):
         MODELS.build(cfg)

@@ -3,8 +3,8 @@ to the exit are updated; the stem and earlier stages still run, without
 gradient."""
 import pytest
 import torch
-
 from helpers import assert_gradients, count_stage_calls, views
+
 from mmaccel.registry import MODELS
 
 BACKBONE = dict(depth=18, base_channels=4, stem_channels=4,

@@ -12,9 +12,8 @@ import torch
 
 from mmaccel.engine import CPUAutocastOptimWrapper
 from mmaccel.models import HardPairSelector, MultiExitResNet
-
-from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
-                                             count_macs, expected_macs)
+from mmaccel.models.utils.cost_model import (backbone_macs_to_exit, count_macs,
+                                             expected_macs)
 
 sys.path.insert(0, 'tools/analysis')  # import benchmark_speed
 
@@ -119,8 +118,8 @@ def test_amp_on_cpu_runs_the_forward_pass_in_bfloat16():
     assert conv.weight.dtype == torch.float32
     assert not torch.equal(conv.weight, before)
     # what autograd keeps for backward is about half of float32's
-    plain = benchmark_speed.build_optim_wrapper(
-        model, benchmark_speed.load(ACCEL, {}, '--accel-cfg-options').optim_wrapper)
+    accel = benchmark_speed.load(ACCEL, {}, '--accel-cfg-options')
+    plain = benchmark_speed.build_optim_wrapper(model, accel.optim_wrapper)
     amp_mb = benchmark_speed.saved_activation_mb(model, optim_wrapper, data,
                                                  hook, 4)
     fp32_mb = benchmark_speed.saved_activation_mb(model, plain, data, hook, 4)

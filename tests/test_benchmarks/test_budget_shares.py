@@ -45,8 +45,6 @@ def test_budget_shares_fire_once_per_share_and_not_at_the_end():
         BudgetShares(0, 'KNNEvalHook')
 
 
-
-
 def test_hooks_check_budget_interval():
     loader = dict(dataset=dict(type='X'))
     with pytest.raises(ValueError, match='KNNEvalHook: budget_interval'):

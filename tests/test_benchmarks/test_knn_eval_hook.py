@@ -81,8 +81,9 @@ def test_per_exit_knn_and_linear_probe(tmp_path):
     hook = next(h for h in plain.hooks if isinstance(h, KNNEvalHook))
     assert set(hook.evaluate(plain)) == {'knn_top1', 'linear_top1'}
 
-    accel = load_config('configs/benchmarks/'
-                        'accel-mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py')
+    accel = load_config(
+        'configs/benchmarks/'
+        'accel-mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py')
     cfg.model = accel.model
     cfg.model.queue_len = 64
     cfg.model.backbone.out_stem = True

@@ -2,8 +2,6 @@
 import json
 import subprocess
 
-import pytest
-
 
 def write_run(work_dir, points, extra_lines=()):
     vis = work_dir / '20250101_000000' / 'vis_data'

@@ -18,10 +18,12 @@ TINY = [
     '--baseline-config',
     'configs/benchmarks/mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py',
     '--accel-config',
-    'configs/benchmarks/accel-mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py',
+    ('configs/benchmarks/'
+     'accel-mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py'),
     '--subset', '128', '--knn-images', '200', '--log-interval', '1',
     '--cfg-options', 'train_dataloader.batch_size=32',
-    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False'
+    'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False'
 ]
 ERRORS = {  # case: (arguments, exit status, part of the message)
     'bad option': (['--epochs', '0'], 2, "--epochs: '0' is not"),
@@ -39,7 +41,8 @@ def processes_naming(text):
     for path in glob.glob('/proc/[0-9]*/cmdline'):
         try:
             with open(path, 'rb') as f:
-                cmdline = f.read().replace(b'\0', b' ').decode(errors='replace')
+                cmdline = f.read().replace(b'\0', b' ')
+            cmdline = cmdline.decode(errors='replace')
         except OSError:
             continue
         if text in cmdline:

@@ -5,8 +5,8 @@ training and at every sixth of the budget, compared at the budget.
 The runs read a clock that ticks by a fixed amount at every reading
 (``fake_clock.ticking``), so which iterations the budget and its shares fall
 after does not depend on the machine's speed or load."""
-import os
 import json
+import os
 import subprocess
 
 import pytest

@@ -1,4 +1,5 @@
-"""Each shim in mmaccel/utils/compat.py is needed: without it the case fails."""
+"""Each shim in mmaccel/utils/compat.py is needed: without it the case
+fails."""
 import subprocess
 
 import torch
@@ -39,7 +40,8 @@ def test_mmengine_checkpoints_load_on_torch_2_6_plus(tmp_path, python,
                                env=subprocess_env, capture_output=True,
                                text=True, timeout=120)
     assert with_shim.returncode == 0, with_shim.stderr[-2000:]
-    assert with_shim.stdout.splitlines()[-1].split() == ['HistoryBuffer', '2.0']
+    last_line = with_shim.stdout.splitlines()[-1]
+    assert last_line.split() == ['HistoryBuffer', '2.0']
 
 
 def test_remote_schemes_keep_torch_defaults():

@@ -1,4 +1,5 @@
-"""Fashion-MNIST from the local IDX files: MMPretrain's dataset and mmaccel's."""
+"""Fashion-MNIST from the local IDX files: MMPretrain's dataset and
+mmaccel's."""
 import numpy as np
 import pytest
 from mmengine.registry import DefaultScope, init_default_scope

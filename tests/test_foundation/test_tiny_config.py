@@ -26,7 +26,8 @@ def test_tiny_config_views_and_model():
     # Two random crops of one image differ.
     assert not torch.equal(item['inputs'][0], item['inputs'][1])
 
-    model = MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     assert model.backbone.conv1.in_channels == 1
     widths = [layer[-1].conv2.out_channels for layer in
               (model.backbone.layer1, model.backbone.layer2,

@@ -1,4 +1,5 @@
-"""tools/train.py and tools/dist_train.sh on the tiny Fashion-MNIST config, on CPU."""
+"""tools/train.py and tools/dist_train.sh on the tiny Fashion-MNIST config,
+on CPU."""
 import json
 import socket
 import subprocess
@@ -9,7 +10,8 @@ CONFIG = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 # 64 images, batch 16: four iterations an epoch.
 TINY = [
     'train_dataloader.batch_size=16', 'train_dataloader.dataset.indices=64',
-    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+    'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False',
     'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1'
 ]
 
@@ -47,7 +49,8 @@ def test_train_writes_checkpoints_and_logs(trained):
     assert (work_dir / 'epoch_1.pth').is_file()
     assert (work_dir / 'epoch_2.pth').is_file()
     runs = logged_iters(work_dir)
-    assert runs[0] == [(1, i) for i in range(1, 5)] + [(2, i) for i in range(5, 9)]
+    assert runs[0] == ([(1, i) for i in range(1, 5)] +
+                       [(2, i) for i in range(5, 9)])
     assert 'Epoch(train) [2][4/4]' in first.stdout
 
 

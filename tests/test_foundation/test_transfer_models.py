@@ -37,7 +37,9 @@ def test_faster_rcnn_r50_c4_voc_forward(tmp_path, monkeypatch):
     # Count calls of the real ops: forward hooks on RoIAlign modules, and a
     # pass-through wrapper of the nms that mmcv's batched_nms looks up.
     roi_calls = []
-    roi_layers = [m for m in model.modules() if isinstance(m, mmcv.ops.RoIAlign)]
+    roi_layers = [
+        m for m in model.modules() if isinstance(m, mmcv.ops.RoIAlign)
+    ]
     assert roi_layers
     for layer in roi_layers:
         layer.register_forward_hook(lambda m, i, o: roi_calls.append(o.shape))
@@ -89,7 +91,8 @@ def test_pspnet_voc12aug_forward(tmp_path):
     assert cfg.model.decode_head.num_classes == 21
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model).eval()
-    assert not any('SyncBatchNorm' in type(m).__name__ for m in model.modules())
+    assert not any('SyncBatchNorm' in type(m).__name__
+                   for m in model.modules())
 
     h, w = 64, 64
     sample = SegDataSample(

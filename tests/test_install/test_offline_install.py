@@ -31,11 +31,10 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from helpers import cfg_options, short_run
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from helpers import cfg_options, short_run
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get('MMACCEL_CACHE', '~/.cache/mmaccel')).expanduser()

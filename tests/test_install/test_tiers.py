@@ -77,7 +77,7 @@ def test_full_tier_error_recognises_missing_packages(exc, module):
         assert error is None
     else:
         assert error.name == module and str(error).startswith(
-            f'config c.py needs ') and f'({module})' in str(error)
+            'config c.py needs ') and f'({module})' in str(error)
 
 
 def test_full_tier_hint_looks_through_wrapped_import_errors():

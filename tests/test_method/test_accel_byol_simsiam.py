@@ -3,11 +3,11 @@ back-propagation per exit, hard pairs by the regression loss, and a short
 tiny run in which every exit's loss falls."""
 import pytest
 import torch
+from helpers import (assert_gradients, count_stage_calls, loss_series,
+                     short_run, shrink, views)
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
-from helpers import (assert_gradients, count_stage_calls, loss_series,
-                     short_run, shrink, views)
 from mmaccel.registry import MODELS
 from mmaccel.utils import load_config
 

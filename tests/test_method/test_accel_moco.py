@@ -2,9 +2,9 @@ import copy
 
 import pytest
 import torch
+from helpers import assert_gradients, count_stage_calls, gets_gradient, views
 from mmpretrain.models.utils import batch_shuffle_ddp
 
-from helpers import assert_gradients, count_stage_calls, gets_gradient, views
 from mmaccel.models.selectors import ShuffledKeyOrder
 from mmaccel.registry import MODELS
 from mmaccel.utils import ConfigError
@@ -195,7 +195,8 @@ def test_rejects_mismatched_neck_and_backbone():
 
 def test_rejects_queue_not_divisible_by_batch():
     model = MODELS.build(accel_cfg(queue_len=30))
-    with pytest.raises(ValueError, match=r'queue_len \(30\).*batch size \(4\)'):
+    with pytest.raises(ValueError,
+                       match=r'queue_len \(30\).*batch size \(4\)'):
         model.check_train_batch_size(4)
     model.check_train_batch_size(5)
     with pytest.raises(ValueError, match='queue_len'):

@@ -84,7 +84,8 @@ def test_no_gradient_reaches_the_scores():
     seen = []
 
     def score(stage, pq, pk):
-        seen.append((pq.requires_grad, pk.requires_grad, torch.is_grad_enabled()))
+        seen.append(
+            (pq.requires_grad, pk.requires_grad, torch.is_grad_enabled()))
         return make_score_fn(proj, negs)(stage, pq, pk)
 
     x_q = torch.randn(4, 3, 6, 6, requires_grad=True)

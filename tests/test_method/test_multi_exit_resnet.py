@@ -71,5 +71,5 @@ def test_rejects_out_indices_and_unknown_exit():
     with pytest.raises(ValueError, match='out_indices'):
         MultiExitResNet(out_indices=(3, ), **TINY)
     with pytest.raises(ValueError, match=r'exit must be one of.*\(2, 4\)'):
-        MultiExitResNet(exits=(2, 4), **TINY)(torch.randn(1, 3, 32, 32),
-                                             exit=3)
+        MultiExitResNet(exits=(2, 4), **TINY)(
+            torch.randn(1, 3, 32, 32), exit=3)

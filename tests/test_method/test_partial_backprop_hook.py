@@ -5,12 +5,13 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
 from helpers import short_run, shrink
+
 from mmaccel.engine import PartialBackpropHook
 from mmaccel.utils import load_config
 
-CONFIG = 'configs/accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
+CONFIG = ('configs/accel_mocov2/'
+          'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
 
 
 def ready(hook, exits, max_iters=None):

@@ -1,12 +1,10 @@
 """The selector interface: any BaseSelector with select() works in every
 algorithm's step, the pair runner calling nothing else; new algorithm files
 stay short."""
-from pathlib import Path
-
 import pytest
 import torch
-
 from helpers import views
+
 from mmaccel.models.selectors import BaseSelector
 from mmaccel.registry import MODELS
 

@@ -1,6 +1,6 @@
-"""The tiny Fashion-MNIST config trains with tools/train.py on CPU: every exit's
-loss is logged and finite, and every exit's contrastive loss on fixed views of
-held-out images is lower after training than at the (same) start."""
+"""The tiny Fashion-MNIST config trains with tools/train.py on CPU: every
+exit's loss is logged and finite, and every exit's contrastive loss on fixed
+views of held-out images is lower after training than at the (same) start."""
 import json
 import subprocess
 from pathlib import Path
@@ -8,18 +8,20 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import cfg_options, short_run
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from helpers import cfg_options, short_run
 from mmaccel.datasets import LocalFashionMNIST
 from mmaccel.registry import MODELS
 
-CONFIG = 'configs/accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
+CONFIG = ('configs/accel_mocov2/'
+          'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
 # Each exit is drawn about a quarter of the time; at 450 iterations of batch 64
-# the held-out loss falls at every exit. Exit 4 (1 x 1 maps at 32 px, about 110
-# updates) falls least: over seeds 0 to 5 from 5.44 to 5.17 .. 5.30 (exits 1-2 by
-# over 1.0, exit 3 to 4.93 .. 5.27). One unseeded CI run left exit 4 unchanged
+# the held-out loss falls at every exit. Exit 4 (1 x 1 maps at 32 px, about
+# 110 updates) falls least: over seeds 0 to 5 from 5.44 to 5.17 .. 5.30 (exits
+# 1-2 by over 1.0, exit 3 to 4.93 .. 5.27). One unseeded CI run left exit 4
+# unchanged
 # (5.4396 -> 5.4413), so the run is seeded: the same draws, data order and
 # augmentations every time (checked: two runs with seed 0 give equal losses).
 ITERS = 450
@@ -87,7 +89,8 @@ def test_every_exit_logs_finite_losses(trained):
     rows = [json.loads(line) for line in scalars.read_text().splitlines()]
     assert rows[-1]['step'] == ITERS
     for exit in (1, 2, 3, 4):
-        values = [r[f'loss_exit{exit}'] for r in rows if f'loss_exit{exit}' in r]
+        key = f'loss_exit{exit}'
+        values = [r[key] for r in rows if key in r]
         assert len(values) >= ITERS // 10 - 1
         assert all(v == v and abs(v) < 1e3 for v in values)  # finite
     # every training row names its exit (precise BN adds a row of its own)
@@ -101,7 +104,8 @@ def test_every_exit_loss_falls(trained):
     views = fixed_views()
     model = build_model()
     losses = {}
-    for name, path in (('start', init), ('end', work_dir / f'iter_{ITERS}.pth')):
+    end = work_dir / f'iter_{ITERS}.pth'
+    for name, path in (('start', init), ('end', end)):
         state = torch.load(path, map_location='cpu', weights_only=False)
         model.load_state_dict(state['state_dict'])
         losses[name] = exit_losses(model, views)

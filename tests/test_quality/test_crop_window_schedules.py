@@ -7,16 +7,16 @@ import re
 import numpy as np
 import pytest
 import torch
+from helpers import assert_gradients, short_run, shrink, views
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
-from helpers import assert_gradients, short_run, shrink, views
 from mmaccel.engine import PartialBackpropHook
 from mmaccel.models import HardPairSelector
 from mmaccel.models.selectors import KeyOrder
 from mmaccel.models.utils.cost_model import (backbone_macs_to_exit,
-                                              cumulative_macs, step_cost)
+                                             cumulative_macs, step_cost)
 from mmaccel.registry import HOOKS, MODELS
 from mmaccel.utils import ConfigError, load_config
 

@@ -20,9 +20,9 @@ def test_paired_table(tmp_path, python):
     runs = []
     for s in base:
         runs.append(_record('base', s, [[0, 0, 60.0], [1, 50, base[s] - 2],
-                                       [2, 100, base[s]]]))
+                                        [2, 100, base[s]]]))
         runs.append(_record('fast', s, [[0, 0, 60.0], [1, 40, base[s] - 1],
-                                       [2, 80, base[s] + gaps[s]]]))
+                                        [2, 80, base[s] + gaps[s]]]))
     results = tmp_path / 'q.json'
     results.write_text(json.dumps(dict(runs=runs)))
     out = subprocess.run(

@@ -1,6 +1,7 @@
 """Precise batch-norm statistics: accelerated training (cropped maps after
 stage 1) leaves running statistics unlike those of whole images, and
-PreciseBackboneBNHook brings them to the whole-image values, weights untouched."""
+PreciseBackboneBNHook brings them to the whole-image values, weights
+untouched."""
 import copy
 
 import pytest
@@ -37,7 +38,8 @@ def whole_image_stats(backbone, x):
 
 
 def rel_err(a, b):
-    return ((a.double() - b).abs().max() / b.abs().max().clamp_min(1e-8)).item()
+    err = (a.double() - b).abs().max() / b.abs().max().clamp_min(1e-8)
+    return err.item()
 
 
 def test_precise_bn_hook_restores_whole_image_statistics(tmp_path):
@@ -78,7 +80,8 @@ def test_precise_bn_hook_restores_whole_image_statistics(tmp_path):
     # after stage 1 the statistics from training are far from whole images'
     late = [n for n in bns if n.startswith(('layer3', 'layer4'))]
     assert late
-    assert max(rel_err(bns[n].running_var, reference[n][1]) for n in late) > 0.05
+    assert max(rel_err(bns[n].running_var, reference[n][1])
+               for n in late) > 0.05
 
     params = {k: v.clone() for k, v in backbone.named_parameters()}
     hook = PreciseBackboneBNHook(dataloader=whole, num_images=N)

@@ -6,16 +6,18 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import short_run, shrink
 from mmengine.runner import Runner
 
-from helpers import short_run, shrink
 from mmaccel.datasets import LocalFashionMNIST
 from mmaccel.utils import load_config
 
 Q = 'configs/benchmarks/quality/'
 ACCEL = {
-    'mocov2': Q + 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py',
-    'simclr': Q + 'accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py',
+    'mocov2':
+    Q + 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py',
+    'simclr':
+    Q + 'accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py',
 }
 
 
@@ -30,7 +32,8 @@ def build(path, tmp_path, **overrides):
 @pytest.mark.parametrize('method', sorted(ACCEL))
 def test_maps_at_the_selection_positions(method, tmp_path):
     cfg = build(ACCEL[method], tmp_path)
-    assert cfg.train_dataloader.dataset.pipeline[0].transforms[0][0].scale == 64
+    first = cfg.train_dataloader.dataset.pipeline[0].transforms[0][0]
+    assert first.scale == 64
     runner = Runner.from_cfg(cfg)
     model = runner.model
     assert model.selector.positions == (1, 2)

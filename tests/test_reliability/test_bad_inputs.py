@@ -623,7 +623,7 @@ def test_every_bad_input_fails_with_one_line(assets, tmp_path,
     print(f'\n{len(cases)} bad-input cases ({len(fresh)} as new '
           f'interpreters) in {wall:.0f} s, {PARALLEL} forked at a time; '
           'slowest: ' + ', '.join(f"{c} {r['seconds']:.0f} s"
-                                   for c, r in slowest))
+                                  for c, r in slowest))
     assert not failures, '\n'.join(f'{c}: {"; ".join(p)}'
                                    for c, p in failures.items())
 

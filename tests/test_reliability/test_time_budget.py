@@ -18,13 +18,13 @@ import sys
 import time
 from pathlib import Path
 
+import fake_clock
 import pytest
 import torch
-import fake_clock
 from fake_clock import RECORD
 from mmengine.config import Config
-from reliability_helpers import (differences, env_for, errors,
-                                 last_checkpoint, tiny_config, train)
+from reliability_helpers import (differences, env_for, errors, last_checkpoint,
+                                 tiny_config, train)
 
 from mmaccel.engine.runner import format_seconds, parse_time_budget
 from mmaccel.utils import ConfigError
@@ -277,7 +277,7 @@ def test_killed_at_40_percent_and_resumed_ends_bit_exactly(
     assert last_checkpoint(ref).endswith('iter_6.pth')
     assert last_checkpoint(work).endswith('iter_6.pth')
     assert a['time_budget'] == b['time_budget'] == dict(budget=6.25,
-                                                         used=7.5)
+                                                        used=7.5)
     keys = ('state_dict', 'optimizer', 'param_schedulers', 'rank_states')
     diff = [d for k in keys for d in differences(a[k], b[k], k)]
     assert not diff, diff[:10]

@@ -1,9 +1,9 @@
 import pytest
 import torch
+from helpers import assert_gradients, count_stage_calls, gets_gradient, views
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
-from helpers import assert_gradients, count_stage_calls, gets_gradient, views
 from mmaccel.registry import MODELS
 
 BACKBONE = dict(depth=18, base_channels=4, stem_channels=4,

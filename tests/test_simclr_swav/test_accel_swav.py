@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from helpers import assert_gradients, count_stage_calls
+
 from mmaccel.registry import MODELS
 
 BACKBONE = dict(depth=18, base_channels=4, stem_channels=4,

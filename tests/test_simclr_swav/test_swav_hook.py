@@ -1,14 +1,16 @@
-"""MMPretrain's SwAVHook with AccelSwAV, under a real Runner on the tiny set."""
+"""MMPretrain's SwAVHook with AccelSwAV, under a real Runner on the tiny
+set."""
 import torch
+from helpers import short_run, shrink
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.utils import get_ori_model
 
-from helpers import short_run, shrink
 from mmaccel.registry import HOOKS
 from mmaccel.utils import load_config
 
-CONFIG = 'configs/accel_swav/accel-swav_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
+CONFIG = ('configs/accel_swav/'
+          'accel-swav_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
 FROZEN = 3
 
 

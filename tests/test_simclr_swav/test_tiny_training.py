@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from helpers import cfg_options, short_run
 
 CONFIGS = {
@@ -19,8 +18,8 @@ CONFIGS = {
 ITERS = 400
 BATCH = 32  # in total, over the processes
 # Seeded, so that draws, data order and augmentations repeat: the losses of a
-# few hundred steps are noisy, and an unseeded run of the MoCo twin of this test
-# once left its last exit unchanged.
+# few hundred steps are noisy, and an unseeded run of the MoCo twin of this
+# test once left its last exit unchanged.
 SEED = 0
 
 

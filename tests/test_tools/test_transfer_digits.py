@@ -14,8 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def tool(script, *args):
-    return subprocess.run([sys.executable, str(REPO / script), *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(REPO / script), *map(str, args)],
+        capture_output=True, text=True, timeout=300)
 
 
 def test_digits_folder(tmp_path):

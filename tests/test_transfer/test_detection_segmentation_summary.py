@@ -5,7 +5,6 @@ import json
 import subprocess
 
 import pytest
-
 from voc_utils import REPO, tool
 
 summarize = tool('tools/benchmarks/summarize.py')

@@ -6,8 +6,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from voc_utils import (compare, exported_backbone, finish, last_state,
-                       launch, load_report, mini_voc, val_metrics)
+from voc_utils import (compare, exported_backbone, finish, last_state, launch,
+                       load_report, mini_voc, val_metrics)
 
 MINI = 'configs/benchmarks/mmdetection/mini_voc/'
 FINETUNE = MINI + 'faster-rcnn_r18-c4_1xb8-2k_mini-voc07.py'
@@ -64,8 +64,9 @@ def runs(tmp_path_factory, subprocess_env):
                          [(FINETUNE, 18, 120, 30), (R50, 50, 318, 60)])
 def test_exported_backbone_loads_with_exactly_the_expected_keys(
         tmp_path_factory, config, depth, n_keys, n_stage4):
-    import mmaccel.models.transfer  # noqa: F401  (the configs' custom_imports)
     from mmdet.registry import MODELS
+
+    import mmaccel.models.transfer  # noqa: F401  (the configs' custom_imports)
     path = exported_backbone(tmp_path_factory, depth)
     exported = torch.load(path, map_location='cpu')['state_dict']
     cfg = Config.fromfile(config)

@@ -155,7 +155,7 @@ def test_neck_and_head_channels_follow_the_backbone_options():
      'Fashion-MNIST is grayscale and model.backbone.in_channels=3'),
 ])
 def test_settings_that_do_not_fit_give_one_line(checkpoints, tmp_path, capsys,
-                                                 kind, options, message):
+                                                kind, options, message):
     with pytest.raises(SystemExit) as exit_info:
         linear_tool.main([LINEAR, checkpoints[kind], '--work-dir',
                           str(tmp_path)] + ['--cfg-options', *options] *

@@ -9,8 +9,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from voc_utils import (compare, exported_backbone, finish, last_state,
-                       launch, load_report, mini_voc, val_metrics)
+from voc_utils import (compare, exported_backbone, finish, last_state, launch,
+                       load_report, mini_voc, val_metrics)
 
 MINI = 'configs/benchmarks/mmsegmentation/mini_voc/'
 PAPER = 'configs/benchmarks/mmsegmentation/voc12aug/'
@@ -90,8 +90,8 @@ def test_exported_backbone_loads_with_no_missing_or_unexpected_key(
 def test_upstream_deep_stem_would_miss_the_stem(tmp_path_factory):
     """Why the configs use the plain ResNet: MMSegmentation's own ResNetV1c
     leaves its deep stem random (the report shows it)."""
-    from mmseg.registry import MODELS
     from mmengine.hub import get_config
+    from mmseg.registry import MODELS
     path = exported_backbone(tmp_path_factory, 50)
     cfg = get_config(
         'mmseg::pspnet/pspnet_r50-d8_4xb4-20k_voc12aug-512x512.py')
