@@ -1,7 +1,8 @@
 # Accelerated MoCo v2 on Fashion-MNIST at 64 px, half-width ResNet-18: its
-# baseline twin ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py plus the
-# paper's defaults: exits after every stage drawn uniformly, hard pairs of crops
-# of 3/4 after stages 1 and 2 (16 x 16 and 8 x 8 maps here), M = 2.
+# baseline twin ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py
+# plus the paper's defaults: exits after every stage drawn uniformly, hard
+# pairs of crops of 3/4 after stages 1 and 2 (16 x 16 and 8 x 8 maps here),
+# M = 2.
 _base_ = '../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py'
 
 model = dict(

@@ -1,6 +1,7 @@
-# MoCo v2 with intermediate contrastive losses, paper defaults: ResNet-50, exits
-# after stages 1, 2, 3 and 4 (uniform draws, partial back-propagation), hard crop
-# pair selection after stages 1 and 2 (crops of 3/4, M = 2). 200 epochs, ImageNet.
+# MoCo v2 with intermediate contrastive losses, paper defaults: ResNet-50,
+# exits after stages 1, 2, 3 and 4 (uniform draws, partial back-propagation),
+# hard crop pair selection after stages 1 and 2 (crops of 3/4, M = 2). 200
+# epochs, ImageNet.
 _base_ = [
     'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py',
     '../_base_/precise_bn_in1k.py'

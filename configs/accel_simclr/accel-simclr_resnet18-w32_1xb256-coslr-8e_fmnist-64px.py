@@ -1,7 +1,7 @@
 # Accelerated SimCLR on Fashion-MNIST at 64 px, half-width ResNet-18: its
-# baseline twin ../simclr/simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py plus the
-# paper's defaults: exits after every stage (uniform), hard pairs of 3/4 crops
-# after stages 1 and 2 (16 x 16 and 8 x 8 maps), M = 2.
+# baseline twin ../simclr/simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py
+# plus the paper's defaults: exits after every stage (uniform), hard pairs of
+# 3/4 crops after stages 1 and 2 (16 x 16 and 8 x 8 maps), M = 2.
 _base_ = '../simclr/simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py'
 
 model = dict(

@@ -1,10 +1,10 @@
 # Accelerated SwAV on Fashion-MNIST at 32 px with a tiny ResNet-18 (widths
-# 16/32/64/128, one input channel), no multi-crop, for tests and CPU demos. Same
-# settings as its baseline twin ../swav/swav_resnet18-tiny_1xb256-coslr-50e_fmnist.py
-# plus the paper's defaults: exits after every stage, each with its own
-# prototypes and queue (SwAVHook freezes and fills every exit's), selection
-# after stage 1 only.
-# At 32 px stage 2 gives 3 x 3 maps; a 3/4 crop there leaves 2 x 2 and stages 3
+# 16/32/64/128, one input channel), no multi-crop, for tests and CPU demos.
+# Same settings as its baseline twin
+# ../swav/swav_resnet18-tiny_1xb256-coslr-50e_fmnist.py plus the paper's
+# defaults: exits after every stage, each with its own prototypes and queue
+# (SwAVHook freezes and fills every exit's), selection after stage 1 only. At
+# 32 px stage 2 gives 3 x 3 maps; a 3/4 crop there leaves 2 x 2 and stages 3
 # and 4 run on 1 x 1 maps, where exits 3 and 4 stayed at chance level (see
 # ../accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py). The
 # ImageNet configs keep the paper's positions (1, 2).

@@ -1,8 +1,8 @@
 # Accelerated tiny SwAV with multi-crop (2 x 32 px + 6 x 16 px), the twin of
-# ../swav/swav_resnet18-tiny_1xb256-mcrop-2-6-coslr-50e_fmnist-32px-16px.py (whose
-# pipeline is restated: two bases may not both define the model and the data).
-# Selection cuts the two 32 px views only; the small crops run to the exit
-# unselected (docs/ablations.md says why).
+# ../swav/swav_resnet18-tiny_1xb256-mcrop-2-6-coslr-50e_fmnist-32px-16px.py
+# (whose pipeline is restated: two bases may not both define the model and the
+# data). Selection cuts the two 32 px views only; the small crops run to the
+# exit unselected (docs/ablations.md says why).
 _base_ = './accel-swav_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 
 num_crops = [2, 6]

@@ -1,7 +1,8 @@
-# SwAV with intermediate contrastive losses, paper defaults (Table 1): ResNet-50,
-# two 224 px views (no multi-crop), exits after stages 1, 2, 3 and 4 (uniform
-# draws, partial back-propagation), each with its own prototypes and queue, hard
-# crop pair selection after stages 1 and 2 (crops of 3/4, M = 2). 200 epochs.
+# SwAV with intermediate contrastive losses, paper defaults (Table 1):
+# ResNet-50, two 224 px views (no multi-crop), exits after stages 1, 2, 3 and 4
+# (uniform draws, partial back-propagation), each with its own prototypes and
+# queue, hard crop pair selection after stages 1 and 2 (crops of 3/4, M = 2).
+# 200 epochs.
 _base_ = [
     '../swav/swav_resnet50_8xb32-coslr-200e_in1k-224px.py',
     '../_base_/precise_bn_in1k.py'

@@ -1,7 +1,7 @@
 # Accelerated MoCo v2 (exits after every stage, hard pair selection after stage
-# 1, as its base explains for 32 px) on Fashion-MNIST, tiny ResNet-18, 3 epochs,
-# with kNN top-1 on the test split after every epoch; its baseline twin is
-# mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py beside this file.
+# 1, as its base explains for 32 px) on Fashion-MNIST, tiny ResNet-18, 3
+# epochs, with kNN top-1 on the test split after every epoch; its baseline twin
+# is mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py beside this file.
 _base_ = [
     '../accel_mocov2/accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
     'knn_fmnist.py',

@@ -1,6 +1,7 @@
-# MoCo v1 (He et al., 2020) in MMPretrain's terms. MMPretrain 1.2.0 ships MoCo v2
-# only; v1 is the same algorithm with a linear projection, temperature 0.07 and
-# v1's augmentations (no blur, stronger colour jitter), as MMSelfSup 0.x had it.
+# MoCo v1 (He et al., 2020) in MMPretrain's terms. MMPretrain 1.2.0 ships MoCo
+# v2 only; v1 is the same algorithm with a linear projection, temperature 0.07
+# and v1's augmentations (no blur, stronger colour jitter), as MMSelfSup 0.x
+# had it.
 _base_ = 'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
 
 model = dict(

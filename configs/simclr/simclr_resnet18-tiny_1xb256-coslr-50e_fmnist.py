@@ -4,9 +4,9 @@
 #
 # The model is upstream's SimCLR, narrowed (../_base_/models/
 # simclr_resnet18-tiny.py); the two 32 px views are those of the MoCo v2 twin.
-# As there, upstream's SimCLR config cannot be a _base_ beside the data set file
-# (both define train_dataloader), so the LARS schedule and the runtime come from
-# upstream.
+# As there, upstream's SimCLR config cannot be a _base_ beside the data set
+# file (both define train_dataloader), so the LARS schedule and the runtime
+# come from upstream.
 _base_ = [
     '../_base_/datasets/fmnist_bs256_mocov2.py',
     '../_base_/models/simclr_resnet18-tiny.py',

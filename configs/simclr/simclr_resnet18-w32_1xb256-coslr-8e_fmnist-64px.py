@@ -1,8 +1,8 @@
 # SimCLR (upstream MMPretrain) on Fashion-MNIST at 64 px with a half-width
-# ResNet-18 (standard stem, widths 32/64/128/256, one input channel): the SimCLR
-# baseline of the quality evidence, in the regime of
-# ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py (same views, data,
-# batch 256 and 8 epochs). LARS as upstream with lr = 0.3 x 256 / 256.
+# ResNet-18 (standard stem, widths 32/64/128/256, one input channel): the
+# SimCLR baseline of the quality evidence, in the regime of
+# ../mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py (same views,
+# data, batch 256 and 8 epochs). LARS as upstream with lr = 0.3 x 256 / 256.
 _base_ = [
     '../_base_/datasets/fmnist-64px_bs256_mocov2.py',
     '../_base_/models/simclr_resnet18-tiny.py',

@@ -1,12 +1,13 @@
 # SwAV (upstream MMPretrain) on Fashion-MNIST with a tiny ResNet-18 (widths
 # 16/32/64/128, one input channel), two 32 px views and no multi-crop (the
-# paper's main SwAV setting): the baseline twin of configs/accel_swav/ for tests
-# and demos on CPU.
+# paper's main SwAV setting): the baseline twin of configs/accel_swav/ for
+# tests and demos on CPU.
 #
-# The model is upstream's swav_resnet50_8xb32-mcrop-coslr-200e_in1k-224px-96px.py,
-# narrowed, with plain batch norm (SyncBN needs a GPU), 100 prototypes of 64
-# dimensions, and a queue from epoch 15. That file defines the data too, so the
-# LARS schedule and the runtime come from upstream and the model is restated.
+# The model is upstream's
+# swav_resnet50_8xb32-mcrop-coslr-200e_in1k-224px-96px.py, narrowed, with plain
+# batch norm (SyncBN needs a GPU), 100 prototypes of 64 dimensions, and a queue
+# from epoch 15. That file defines the data too, so the LARS schedule and the
+# runtime come from upstream and the model is restated.
 _base_ = [
     '../_base_/datasets/fmnist_bs256_mocov2.py',
     '../_base_/models/resnet18-tiny.py',

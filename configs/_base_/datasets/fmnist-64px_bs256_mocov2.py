@@ -1,8 +1,8 @@
 # Fashion-MNIST for contrastive pre-training at 64 px: two 64 px views of each
 # 28x28 grayscale image, one channel, batch 256, the first 20,000 training
-# images. With the standard ResNet stem (stride 4) this leaves 16 x 16 maps after
-# stage 1 and 8 x 8 after stage 2, where the selector crops (the paper at 224 px:
-# 56 x 56 and 28 x 28); see docs/benchmarks.md, "quality".
+# images. With the standard ResNet stem (stride 4) this leaves 16 x 16 maps
+# after stage 1 and 8 x 8 after stage 2, where the selector crops (the paper at
+# 224 px: 56 x 56 and 28 x 28); see docs/benchmarks.md, "quality".
 _base_ = 'fmnist_bs256_mocov2.py'
 
 view_pipeline = [

@@ -11,8 +11,8 @@ data_preprocessor = dict(
 
 # MoCo v2's view pipeline, less what needs colour (hue, saturation, grayscale)
 # and blur (too strong at 32 px). Contrast jitter is left out too: mmcv's
-# adjust_contrast converts to gray with cv2 or to RGB with pillow and fails on a
-# one-channel image; brightness (cv2 backend) works on it.
+# adjust_contrast converts to gray with cv2 or to RGB with pillow and fails on
+# a one-channel image; brightness (cv2 backend) works on it.
 view_pipeline = [
     dict(
         type='RandomResizedCrop',

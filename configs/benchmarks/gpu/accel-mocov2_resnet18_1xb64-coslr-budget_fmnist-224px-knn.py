@@ -2,7 +2,8 @@
 # hard pairs of 3/4 crops after stages 1 and 2, on 56 x 56 and 28 x 28 maps),
 # with the baseline's budget, evaluation and schedule rule.
 _base_ = [
-    '../../accel_mocov2/accel-mocov2_resnet18_1xb64-coslr-8e_fmnist-224px_device-aug.py',
+    ('../../accel_mocov2/'
+     'accel-mocov2_resnet18_1xb64-coslr-8e_fmnist-224px_device-aug.py'),
     'knn_fmnist-224px.py',
 ]
 custom_hooks = [

@@ -6,7 +6,9 @@
 # the early stages, which converge first, stop paying for them.
 # Expected cost per step (forward and backward passes, MoCo's momentum encoder
 # included) 0.708, ideal speed-up 1.41x; pbp-ramp alone 0.786, 1.27x.
-_base_ = 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn_pbp-ramp.py'
+_base_ = (
+    'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn_pbp-ramp.py'
+)
 custom_hooks = [
     dict(_base_.ramp_exit_hook,
          window_schedule=[(0, None), (0.5, 3), (0.75, 2)]),

@@ -4,8 +4,9 @@
 # *_pbp-ramp_window-narrow.py (from 50 % an exit-k step updates stages k-2..k,
 # from 75 % k-1..k): the crop that cost least accuracy in the one-seed probe,
 # with the late exit-4 steps made cheap by not updating the early stages.
-# Expected cost per step 0.561, ideal speed-up 1.78x (1.59x without the window).
-_base_ = 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn_sched-ramp_sel1-scale036.py'
+# Expected cost per step 0.561, ideal speed-up 1.78x (1.59x without the
+# window).
+_base_ = 'accel-mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn_sched-ramp_sel1-scale036.py'  # noqa: E501
 custom_hooks = [
     dict(_base_.ramp_exit_hook,
          window_schedule=[(0, None), (0.5, 3), (0.75, 2)]),

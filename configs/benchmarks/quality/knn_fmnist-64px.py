@@ -4,9 +4,13 @@
 # first 5,000 test images as queries, and a linear probe fitted on the bank's
 # features (linear_top1). Before each evaluation, PreciseBackboneBNHook
 # re-estimates the backbone's batch-norm statistics on 4,096 whole training
-# images (precise_bn_each_epoch), on both models (the accuracy with the statistics from
-# training is reported as knn_top1_raw): both models get the same protocol.
-_whole = [dict(type='Resize', scale=64, backend='pillow'), dict(type='PackInputs')]
+# images (precise_bn_each_epoch), on both models (the accuracy with the
+# statistics from training is reported as knn_top1_raw): both models get the
+# same protocol.
+_whole = [
+    dict(type='Resize', scale=64, backend='pillow'),
+    dict(type='PackInputs')
+]
 _loader = dict(
     batch_size=500,
     num_workers=0,

@@ -25,7 +25,8 @@
 #   val_dataloader.dataset.pipeline.0.scale=64
 # (model.backbone.in_channels=3 with --data-root: Fashion-MNIST is gray.)
 # The full-width ResNet-18 at 64 px has its own config beside this one.
-_base_ = 'mmpretrain::mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k.py'
+_base_ = ('mmpretrain::mocov2/benchmarks/'
+          'resnet50_8xb32-linear-steplr-100e_in1k.py')
 default_scope = 'mmaccel'
 custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 

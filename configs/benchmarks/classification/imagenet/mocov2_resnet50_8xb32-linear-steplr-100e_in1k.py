@@ -4,7 +4,8 @@
 # 60 and 80; batch 8 x 32), with mmaccel imported so that its checkpoints
 # load. tools/benchmarks/linear.py sets the checkpoint (and the prefix its keys
 # need); tools/benchmarks/classification/*.sh launch it.
-_base_ = 'mmpretrain::mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k.py'
+_base_ = ('mmpretrain::mocov2/benchmarks/'
+          'resnet50_8xb32-linear-steplr-100e_in1k.py')
 default_scope = 'mmaccel'
 custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 

@@ -12,7 +12,8 @@
 # The stem's output here is the input of stage 1 (after max pooling, 56 x 56 at
 # 224 px); MMSelfSup took it before max pooling (112 x 112). Both are pooled to
 # 12 x 12.
-_base_ = 'mmpretrain::mocov2/benchmarks/resnet50_8xb32-linear-steplr-100e_in1k.py'
+_base_ = ('mmpretrain::mocov2/benchmarks/'
+          'resnet50_8xb32-linear-steplr-100e_in1k.py')
 default_scope = 'mmaccel'
 custom_imports = dict(imports=['mmaccel'], allow_failed_imports=False)
 
@@ -26,7 +27,9 @@ model = dict(
         norm_eval=True,
         init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
     neck=dict(
-        _delete_=True, type='MultiStagePooling', output_sizes=(12, 6, 4, 3, 2)),
+        _delete_=True,
+        type='MultiStagePooling',
+        output_sizes=(12, 6, 4, 3, 2)),
     head=dict(
         _delete_=True,
         type='MultiStageClsHead',
