@@ -11,6 +11,7 @@ from mmaccel.evaluation import (extract_features, gather_features, knn_top1,
 from mmaccel.registry import HOOKS
 from mmaccel.utils.progress import progress
 from .budget_shares import BudgetShares
+from .precise_bn_hook import PreciseBackboneBNHook
 
 
 @HOOKS.register_module()
@@ -146,21 +147,13 @@ class KNNEvalHook(Hook):
     def _evaluate_raw(self, runner, epoch: int) -> dict:
         """kNN with the batch-norm statistics from before a precise-BN
         re-estimation of this epoch, if there was one."""
-        from .precise_bn_hook import PreciseBackboneBNHook
-        bn_hooks = [h for h in runner.hooks
-                    if isinstance(h, PreciseBackboneBNHook)
-                    and h.raw_epoch == epoch and h.raw_stats is not None]
-        if not bn_hooks:
-            return {}
-        buffers = bn_hooks[0].bn_buffers(get_ori_model(runner.model).backbone)
-        precise = {k: v.clone() for k, v in buffers.items()}
-        try:
-            for k, v in buffers.items():
-                v.copy_(bn_hooks[0].raw_stats[k])
-            return {f'{k}_raw': v for k, v in self.evaluate(runner).items()}
-        finally:
-            for k, v in buffers.items():
-                v.copy_(precise[k])
+        for hook in runner.hooks:
+            if isinstance(hook, PreciseBackboneBNHook) \
+                    and hook.has_raw_statistics(epoch):
+                with hook.raw_statistics(runner):
+                    return {f'{k}_raw': v
+                            for k, v in self.evaluate(runner).items()}
+        return {}
 
     @staticmethod
     def _clocks() -> Tuple[float, float]:

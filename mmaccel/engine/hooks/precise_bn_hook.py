@@ -1,5 +1,6 @@
 import time
-from typing import Dict, Optional
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional
 
 import torch
 from mmengine.hooks import Hook
@@ -29,10 +30,12 @@ class PreciseBackboneBNHook(Hook):
     loader's two-view batches through the whole self-supervised model, whose
     ``forward(mode='tensor')`` takes one view, and it keeps the crops of the
     augmentation. The statistics from before the re-estimation are kept in
-    :attr:`raw_stats` so that :class:`KNNEvalHook` can also report the
-    accuracy without it. The cost is logged as ``precise_bn_s``; it counts
-    as training time in the kNN hook's ``train_wall_s`` (which subtracts only
-    its own time), but not under a time budget, whose clock it pauses.
+    :attr:`raw_stats`; :meth:`raw_statistics` puts them back for the length
+    of a ``with`` block, so that :class:`KNNEvalHook` can also report the
+    accuracy without the re-estimation. The cost is logged as
+    ``precise_bn_s``; it counts as training time in the kNN hook's
+    ``train_wall_s`` (which subtracts only its own time), but not under a
+    time budget, whose clock it pauses.
 
     Args:
         dataloader (dict): Dataloader config of whole training images (e.g.
@@ -78,6 +81,33 @@ class PreciseBackboneBNHook(Hook):
             if isinstance(m, _BatchNorm)
             for buf in ('running_mean', 'running_var')
         }
+
+    def has_raw_statistics(self, epoch: float) -> bool:
+        """Whether the statistics were re-estimated for the evaluation
+        labelled ``epoch`` (those from before it are kept)."""
+        return self.raw_epoch == epoch and self.raw_stats is not None
+
+    @contextmanager
+    def raw_statistics(self, runner) -> Iterator[None]:
+        """Within the block, the backbone has the batch-norm statistics from
+        before the last re-estimation; the re-estimated ones are back after
+        it, whatever happens inside.
+
+        Args:
+            runner (Runner): The runner whose model's backbone it is.
+        """
+        if self.raw_stats is None:
+            raise RuntimeError('PreciseBackboneBNHook: no re-estimation has '
+                               'run yet, so there are no raw statistics')
+        buffers = self.bn_buffers(get_ori_model(runner.model).backbone)
+        precise = {k: v.clone() for k, v in buffers.items()}
+        try:
+            for k, v in buffers.items():
+                v.copy_(self.raw_stats[k])
+            yield
+        finally:
+            for k, v in buffers.items():
+                v.copy_(precise[k])
 
     def before_train(self, runner) -> None:
         self.shares.start(runner)
