@@ -1,14 +1,11 @@
 """Paired runs: tools/analysis/make_init.py saves the backbone a run of a
 config starts from, and an accelerated run given it through
 ``+model.backbone.init_cfg`` starts from the very same backbone."""
-import sys
-
 import pytest
 import torch
 from mmengine.hooks import Hook
 
-sys.path.insert(0, 'tools/analysis')
-from make_init import build_runner, train_args, untrained_backbone  # noqa
+from mmaccel.apis import build_runner, train_args, untrained_backbone
 
 Q = 'configs/benchmarks/quality/'
 BASE = Q + 'mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn.py'

@@ -11,7 +11,6 @@ the tools once (``bad_input_runner.py``, a few at a time); the cases marked
 ``fresh`` start a new interpreter (``python tools/train.py ...``, the shell
 scripts), as a user's command does.
 """
-import importlib.util
 import io
 import json
 import os
@@ -26,6 +25,8 @@ import pytest
 import torch
 from reliability_helpers import env_for, tiny_config
 
+from mmaccel.apis import train_main
+
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).resolve().parent / 'bad_input_runner.py'
 DATA = REPO / 'data' / 'fashion-mnist'
@@ -34,11 +35,6 @@ REBUILD = 'run `bash tools/dataset_converters/prepare_fashion_mnist.sh`'
 LINEAR_CONFIG = ('configs/benchmarks/classification/fmnist/'
                  'resnet18_1xb256-linear-steplr-6e_fmnist-64px.py')
 PARALLEL = max(2, os.cpu_count() or 1)
-
-_spec = importlib.util.spec_from_file_location('train_tool',
-                                               REPO / 'tools' / 'train.py')
-train_tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(train_tool)
 
 
 def idx_header(magic, *dims):
@@ -151,7 +147,7 @@ def run_main(argv):
     sys.argv = ['tools/train.py', *argv]
     sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
     try:
-        train_tool.main()
+        train_main()
         code = 0
     except SystemExit as e:
         code = e.code

@@ -8,7 +8,6 @@ differs from the share of the iterations done, and every number is exact.
 The tiny runs are those of the other reliability tests (32 test images,
 batch 8: 4 iterations an epoch, a checkpoint every 2 iterations).
 """
-import importlib.util
 import io
 import json
 import math
@@ -26,14 +25,9 @@ from mmengine.config import Config
 from reliability_helpers import (differences, env_for, errors, last_checkpoint,
                                  tiny_config, train)
 
+from mmaccel.apis import train_main
 from mmaccel.engine.runner import format_seconds, parse_time_budget
 from mmaccel.utils import ConfigError
-
-REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location('train_tool',
-                                               REPO / 'tools' / 'train.py')
-train_tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(train_tool)
 
 # seconds per step, cycled by iteration: cumulative 1, 2.5, 3, 5, 6, 7.5, 8,
 # 10, 11, ... (4 iterations take 5 s)
@@ -71,7 +65,7 @@ def run_main(argv):
                 '--cfg-options', f'experiment_name=budget_{time.time_ns()}']
     sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
     try:
-        train_tool.main()
+        train_main()
         code = 0
     except SystemExit as e:
         code = e.code

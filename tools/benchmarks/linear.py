@@ -21,40 +21,29 @@ size): the config's pipelines resize the images, they are loaded with the
 backbone's input channels, and the head gets one output per class.
 
 Training is MMEngine's Runner, as ``tools/train.py`` (whose option handling
-and CPU distributed setup it reuses); the validation top-1 is logged after
-each validation epoch and written to the work directory. The work directory
+and CPU distributed setup it reuses from ``mmaccel.apis``); the validation
+top-1 is logged after each validation epoch and written to the work
+directory. The work directory
 defaults to ``work_dirs/<config name>/<checkpoint folder>_<checkpoint name>``.
 """
 import argparse
 import copy
-import importlib.util
 import os
-import os.path as osp
-import sys
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-import mmaccel  # noqa: F401  (registers mmaccel's components and shims)
+from mmaccel.apis import (merge_train_args, parse_train_args, runner_from_cfg,
+                          setup_cpu_distributed)
 from mmaccel.evaluation.backbone_checkpoint import (check_backbone_keys,
                                                     probe_work_dir,
                                                     read_backbone)
 from mmaccel.evaluation.image_folder import (image_folder_classes,
                                              image_folder_dataset)
-from mmaccel.registry import MODELS, RUNNERS
+from mmaccel.registry import MODELS
 from mmaccel.utils import (ConfigError, add_debug_argument, check_run_length,
                            finish_distributed, report_errors, rescope_config)
-
-
-def _train_tool():
-    """``tools/train.py`` as a module: its option handling and CPU setup."""
-    path = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                    'train.py')
-    spec = importlib.util.spec_from_file_location('mmaccel_train_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv=None):
@@ -194,34 +183,26 @@ def configure_probe(cfg: Config, checkpoint: str, data_root=None) -> Config:
 
 
 def build_config(args) -> Config:
-    train_tool = _train_tool()
     cfg = Config.fromfile(args.config)
     # tools/train.py's options at their defaults (whatever options it has),
     # then the probe's
-    saved, sys.argv = sys.argv, ['tools/train.py', args.config]
-    try:
-        train_args = train_tool.parse_args()
-    finally:
-        sys.argv = saved
+    train_args = parse_train_args([args.config])
     vars(train_args).update(
         work_dir=args.work_dir
         or probe_work_dir(args.config, args.checkpoint),
         amp=args.amp,
         cfg_options=args.cfg_options,
         launcher=args.launcher)
-    cfg = train_tool.merge_args(cfg, train_args)
+    cfg = merge_train_args(cfg, train_args)
     check_run_length(cfg)
     rescope_config(cfg)
     configure_probe(cfg, args.checkpoint, args.data_root)
-    train_tool.setup_cpu_distributed(cfg)
+    setup_cpu_distributed(cfg)
     return cfg
 
 
 def build_runner(args) -> Runner:
-    cfg = build_config(args)
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    return runner_from_cfg(build_config(args))
 
 
 @report_errors  # an error: one line on stderr, exit 1 (--debug: traceback)

@@ -1,0 +1,14 @@
+"""What mmaccel's tools share, importable and documented (as
+``mmpretrain.apis`` is for MMPretrain): the tools under ``tools/`` parse
+their command line, call these and print."""
+from .paired_init import train_args, untrained_backbone
+from .train import (build_runner, build_train_config, merge_train_args,
+                    parse_train_args, runner_from_cfg, setup_cpu_distributed,
+                    sync_bn_to_bn_on_cpu, train_arg_parser, train_main)
+
+__all__ = [
+    'build_runner', 'build_train_config', 'merge_train_args',
+    'parse_train_args', 'runner_from_cfg', 'setup_cpu_distributed',
+    'sync_bn_to_bn_on_cpu', 'train_arg_parser', 'train_main', 'train_args',
+    'untrained_backbone'
+]
