@@ -3,6 +3,7 @@ from mmengine.hooks import Hook
 from mmpretrain.models import MoCo, SimCLR, SwAV
 from mmpretrain.utils import get_ori_model
 
+from mmaccel.models.utils.cost_model import map_sizes
 from mmaccel.registry import HOOKS
 from mmaccel.utils.errors import ConfigError, DataError
 from mmaccel.utils.random_state import get_random_state, set_random_state
@@ -71,15 +72,12 @@ def check_crop_sizes(model, view_shape) -> None:
     was_training = backbone.training
     backbone.eval()  # shapes only: no batch statistics touched
     try:
-        x = backbone.forward_stem(torch.zeros(1, *view_shape))
-        for stage in range(1, max(selector.positions) + 1):
-            x = backbone.forward_stage(stage, x)
-            if stage not in selector.positions:
-                continue
-            height, width = x.shape[-2:]
-            crop = selector.crop_size(height, width)
-            x = x[..., :crop[0], :crop[1]]  # later stages see the crop
-            if crop == (height, width):
+        # later stages see the crops of earlier positions
+        sizes = map_sizes(backbone, torch.zeros(1, *view_shape),
+                          max(selector.positions), selector)
+        for stage in selector.positions:
+            height, width = sizes[stage]
+            if selector.crop_size(height, width) == (height, width):
                 raise ConfigError(
                     f'model.selector: views of {view_shape[-2]} x '
                     f'{view_shape[-1]} px leave {height} x {width} maps after '
@@ -104,8 +102,9 @@ class PreflightCheckHook(Hook):
       norm;
     - views are large enough for the hard pair selector: a crop of
       ``crop_ratio`` must be smaller than the map at every selection
-      position (a zero image of the first view's size runs through the stem
-      and stages in eval mode, cut to the crop size at each position).
+      position (a zero image of the first view's size runs through the
+      backbone's stage loop in eval mode, cut to the crop size at each
+      position: ``cost_model.map_sizes``).
 
     The first sample is read with the random state saved and restored, so
     a run draws the same random numbers with and without this hook.

@@ -1,3 +1,3 @@
-from .multi_exit_resnet import MultiExitResNet
+from .multi_exit_resnet import Cut, MultiExitResNet, forward_in_lockstep
 
-__all__ = ['MultiExitResNet']
+__all__ = ['Cut', 'MultiExitResNet', 'forward_in_lockstep']

@@ -1,4 +1,5 @@
-from typing import Optional, Sequence, Tuple
+from contextlib import nullcontext
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 from mmpretrain.models.backbones import ResNet
@@ -22,6 +23,69 @@ def check_stage_numbers(name: str, value, num_stages: int) -> Tuple[int, ...]:
     return stages
 
 
+# cut(stage, maps) -> maps: the maps of all passes after ``stage`` in, the
+# maps that the next stage gets out (a selector's crops, or a shape probe's)
+Cut = Callable[[int, List[torch.Tensor]], List[torch.Tensor]]
+
+
+def forward_in_lockstep(backbones: Sequence['MultiExitResNet'],
+                        inputs: Sequence[torch.Tensor],
+                        last: int,
+                        cut: Optional[Cut] = None,
+                        cut_after: Sequence[int] = (),
+                        grad_from: Optional[Sequence[int]] = None
+                        ) -> List[torch.Tensor]:
+    """The stage loop: several passes stepped stage by stage, in lockstep.
+
+    Every pass runs the stem, then stages ``1..last`` one at a time, all
+    passes at each stage in the order given (so that a backbone shared by
+    passes sees their batches in that order). After each stage of
+    ``cut_after`` before ``last``, ``cut`` gets the maps of all passes and
+    returns those that the next stage gets. The map after ``last`` is never
+    cut: an exit's loss is taken on its whole map.
+
+    Args:
+        backbones (Sequence[MultiExitResNet]): One per pass (may repeat).
+        inputs (Sequence[Tensor]): One batch per pass.
+        last (int): The last stage to run; 0 runs the stem alone.
+        cut (Cut, optional): ``cut(stage, maps) -> maps``. Defaults to None:
+            no cut.
+        cut_after (Sequence[int]): Stages after which to cut. Defaults to
+            ``()``.
+        grad_from (Sequence[int], optional): Per pass, the first stage that
+            runs under the caller's grad mode (the stem with it only when it
+            is 1); earlier ones run under ``no_grad``. Defaults to 1 for
+            every pass.
+
+    Returns:
+        list[Tensor]: Each pass's map after stage ``last``.
+    """
+    if len(backbones) != len(inputs):
+        raise ValueError(f'forward_in_lockstep: {len(backbones)} backbones '
+                         f'for {len(inputs)} inputs')
+    num_stages = min(len(b.res_layers) for b in backbones)
+    if not 0 <= last <= num_stages:
+        raise ValueError(f'forward_in_lockstep: last must be a stage number '
+                         f'in 0..{num_stages}; got {last!r}')
+    grad_from = grad_from or [1] * len(inputs)
+
+    def ctx(i: int, stage: int):
+        return (nullcontext()
+                if max(stage, 1) >= grad_from[i] else torch.no_grad())
+
+    maps = []
+    for i, (backbone, x) in enumerate(zip(backbones, inputs)):
+        with ctx(i, 0):
+            maps.append(backbone.forward_stem(x))
+    for stage in range(1, last + 1):
+        for i, backbone in enumerate(backbones):
+            with ctx(i, stage):
+                maps[i] = backbone.forward_stage(stage, maps[i])
+        if cut is not None and stage in cut_after and stage < last:
+            maps = list(cut(stage, maps))
+    return maps
+
+
 @MODELS.register_module()
 class MultiExitResNet(ResNet):
     """ResNet with contrastive-loss exits after chosen stages.
@@ -31,11 +95,12 @@ class MultiExitResNet(ResNet):
     1..4 are ``layer1``..``layer4``); the stem is not an exit.
 
     ``forward(x, exit=k)`` runs the stem and stages ``1..k`` only and returns
-    the feature maps of the exits up to and including ``k``. The network can
-    also be stepped by a caller (:meth:`forward_stem`, then
-    :meth:`forward_stage` for each stage), which is how the pair runner acts
-    between stages. Parameter names are those of :class:`ResNet`, so standard
-    ResNet checkpoints load unchanged.
+    the feature maps of the exits up to and including ``k``.
+    :meth:`forward_stages` runs the stem and stages ``1..k`` with a cut
+    (crop) after given stages, and :func:`forward_in_lockstep` steps several
+    passes together: the pair runner, the cost model and the preflight check
+    all cut maps between stages through them. Parameter names are those of
+    :class:`ResNet`, so standard ResNet checkpoints load unchanged.
 
     Args:
         depth (int): Network depth, from {18, 34, 50, 101, 152}.
@@ -91,6 +156,27 @@ class MultiExitResNet(ResNet):
     def forward_stage(self, stage: int, x: torch.Tensor) -> torch.Tensor:
         """Run one stage (numbered from 1)."""
         return getattr(self, self.res_layers[stage - 1])(x)
+
+    def forward_stages(self,
+                       x: torch.Tensor,
+                       last: int,
+                       cut: Optional[Callable] = None,
+                       cut_after: Sequence[int] = ()) -> torch.Tensor:
+        """The map after stage ``last`` (0: the stem), cut after each stage
+        of ``cut_after`` before ``last``: one pass of
+        :func:`forward_in_lockstep`.
+
+        Args:
+            x (Tensor): The input batch.
+            last (int): The last stage to run.
+            cut (callable, optional): ``cut(stage, map) -> map``, the map
+                that the next stage gets. Defaults to None: no cut.
+            cut_after (Sequence[int]): Stages after which to cut. Defaults
+                to ``()``.
+        """
+        one = None if cut is None else (
+            lambda stage, maps: [cut(stage, maps[0])])
+        return forward_in_lockstep([self], [x], last, one, cut_after)[0]
 
     def forward(self,
                 x: torch.Tensor,

@@ -3,36 +3,44 @@
 The cost model of the design: a step that exits after
 stage ``k`` runs the stem and stages ``1..k``; at each selector position
 before ``k`` the map is cut to the selector's crop size, so the following
-stages run on the smaller map. MACs are multiply-accumulates of the
+stages run on the smaller map. The maps go through the backbone's own stage
+loop (``MultiExitResNet.forward_stages``, which training runs too), cut to
+``selector.crop_size`` at its positions. MACs are multiply-accumulates of the
 convolutions and linear layers of one image's forward pass (batch norm,
 activations and pooling, a fraction of a percent, are left out), counted
 with forward hooks on the real modules, so any ResNet variant counts right.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 
 __all__ = [
-    'count_macs', 'backbone_macs_to_exit', 'cumulative_macs', 'expected_macs',
-    'step_cost'
+    'count_macs', 'backbone_macs_to_exit', 'cumulative_macs', 'map_sizes',
+    'expected_macs', 'step_cost'
 ]
 
 
 def count_macs(fn, module: nn.Module) -> int:
     """MACs of the convolutions and linear layers inside ``module`` that run
     while ``fn()`` is called (summed over the batch)."""
-    total = 0
+    return sum(_macs_per_group(fn, module, lambda m: 0).values())
+
+
+def _macs_per_group(fn, module: nn.Module, group) -> Dict[object, int]:
+    """:func:`count_macs` per ``group(layer)`` of the layers that ran."""
+    totals: Dict[object, int] = {}
+
+    def add(m: nn.Module, macs: int) -> None:
+        key = group(m)
+        totals[key] = totals.get(key, 0) + macs
 
     def conv_hook(m, inputs, out):
-        nonlocal total
         kh, kw = m.kernel_size
-        per_out = m.in_channels // m.groups * kh * kw
-        total += out.numel() * per_out
+        add(m, out.numel() * (m.in_channels // m.groups * kh * kw))
 
     def linear_hook(m, inputs, out):
-        nonlocal total
-        total += out.numel() * m.in_features
+        add(m, out.numel() * m.in_features)
 
     handles = []
     for m in module.modules():
@@ -46,7 +54,7 @@ def count_macs(fn, module: nn.Module) -> int:
     finally:
         for h in handles:
             h.remove()
-    return total
+    return totals
 
 
 def backbone_macs_to_exit(backbone: nn.Module,
@@ -60,19 +68,9 @@ def backbone_macs_to_exit(backbone: nn.Module,
     ``selector.crop_size``), or any backbone when ``exit`` is None (its whole
     forward pass).
     """
-    def run():
-        if exit is None:
-            return backbone(x)
-        positions = selector.positions if selector is not None else ()
-        h = backbone.forward_stem(x)
-        for stage in range(1, exit + 1):
-            h = backbone.forward_stage(stage, h)
-            if stage in positions and stage < exit:
-                ch, cw = selector.crop_size(*h.shape[-2:])
-                h = h[..., :ch, :cw]
-        return h
-
-    return count_macs(run, backbone) // x.shape[0]
+    if exit is None:
+        return count_macs(lambda: backbone(x), backbone) // x.shape[0]
+    return sum(_trace(backbone, x, exit, selector)[0]) // x.shape[0]
 
 
 def cumulative_macs(backbone: nn.Module,
@@ -84,21 +82,55 @@ def cumulative_macs(backbone: nn.Module,
     ``backbone_macs_to_exit(backbone, x, s, selector)`` (entry 0: the stem
     alone). Maps are cut at ``selector.positions`` before ``last``, which
     changes only the stages after each position."""
-    positions = selector.positions if selector is not None else ()
-    out, h = [], x
-
-    def step(stage):
-        nonlocal h
-        h = backbone.forward_stem(h) if stage == 0 else \
-            backbone.forward_stage(stage, h)
-
-    for stage in range(last + 1):
-        macs = count_macs(lambda: step(stage), backbone) // x.shape[0]
-        out.append(macs + (out[-1] if out else 0))
-        if stage in positions and stage < last:
-            ch, cw = selector.crop_size(*h.shape[-2:])
-            h = h[..., :ch, :cw]
+    out = []
+    for macs in _trace(backbone, x, last, selector)[0]:
+        out.append(macs // x.shape[0] + (out[-1] if out else 0))
     return out
+
+
+def map_sizes(backbone: nn.Module,
+              x: torch.Tensor,
+              exit: int,
+              selector=None) -> Dict[int, Tuple[int, int]]:
+    """Height and width of the map that each stage ``1..exit`` of a
+    :class:`MultiExitResNet` puts out in a step at ``exit``, before any cut
+    after it: stage ``s + 1`` gets ``selector.crop_size`` of stage ``s``'s
+    map if ``s`` is one of ``selector.positions`` before ``exit``, else all
+    of it."""
+    return _trace(backbone, x, exit, selector)[1]
+
+
+def _trace(backbone: nn.Module, x: torch.Tensor, last: int,
+           selector) -> Tuple[List[int], Dict[int, Tuple[int, int]]]:
+    """Run the backbone's stage loop to ``last``, cut as a step at exit
+    ``last`` cuts. Returns the MACs (summed over the batch) of the stem
+    (entry 0) and of each stage ``1..last``, and each stage's output size.
+    """
+    def crop(stage: int, h: torch.Tensor) -> torch.Tensor:
+        height, width = selector.crop_size(*h.shape[-2:])
+        return h[..., :height, :width]  # only the size matters here
+
+    layers = [getattr(backbone, name) for name in backbone.res_layers]
+    stage_of = {m: stage for stage, layer in enumerate(layers, 1)
+                for m in layer.modules()}  # 0 (absent): the stem
+    sizes = {}
+
+    def record_size(stage: int):
+        def hook(module, inputs, out):
+            sizes[stage] = tuple(out.shape[-2:])
+        return hook
+
+    handles = [layer.register_forward_hook(record_size(stage))
+               for stage, layer in enumerate(layers[:last], 1)]
+    positions = selector.positions if selector is not None else ()
+    try:
+        macs = _macs_per_group(
+            lambda: backbone.forward_stages(x, last, crop, positions),
+            backbone, lambda m: stage_of.get(m, 0))
+    finally:
+        for h in handles:
+            h.remove()
+    return [macs.get(stage, 0) for stage in range(last + 1)], sizes
 
 
 def expected_macs(macs_per_exit: Dict[int, int],

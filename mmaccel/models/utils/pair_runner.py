@@ -2,14 +2,17 @@
 lockstep, up to the active exit, and lets the selector act between stages.
 
 It is the one place that knows the order "stage, maybe select, next stage";
-every accelerated algorithm calls it (through ``MultiExitMixin.run``).
+every accelerated algorithm calls it (through ``MultiExitMixin.run``). The
+stepping itself is the backbone's stage loop
+(:func:`~mmaccel.models.backbones.forward_in_lockstep`), which the cost model
+and the preflight check run too; the selector is its cut.
 """
-from contextlib import nullcontext
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import torch
 from torch import nn
 
+from ..backbones import forward_in_lockstep
 from ..selectors import BaseSelector, KeyOrder, ScoreFn
 
 # where a pass's batch sits in the view pair
@@ -138,20 +141,14 @@ def run_pair(streams: Sequence[Stream],
     positions = selector.positions if selector is not None else ()
     first = 1 if update_window is None else max(1, exit - update_window + 1)
 
-    def ctx(s: Stream, stage: int):
-        return nullcontext() if s.grad and stage >= first else torch.no_grad()
+    def select(stage: int, maps: List[torch.Tensor]) -> List[torch.Tensor]:
+        if tap is not None:
+            tap[stage] = list(maps)
+        return _select(selector, stage, maps, streams, score_fn, key_order)
 
-    maps = []
-    for s in streams:
-        with ctx(s, 1 if first == 1 else 0):  # the stem
-            maps.append(s.encoder.forward_stem(s.x))
-    for stage in range(1, exit + 1):
-        for i, s in enumerate(streams):
-            with ctx(s, stage):
-                maps[i] = s.encoder.forward_stage(stage, maps[i])
-        if stage in positions and stage < exit:
-            if tap is not None:
-                tap[stage] = list(maps)
-            maps = _select(selector, stage, maps, streams, score_fn,
-                           key_order)
-    return maps
+    return forward_in_lockstep(
+        [s.encoder for s in streams], [s.x for s in streams],
+        exit,
+        cut=select if selector is not None else None,
+        cut_after=positions,
+        grad_from=[first if s.grad else exit + 1 for s in streams])
