@@ -10,15 +10,18 @@ asserts if given a prefix for the second, so the tools look at the keys first.
 A file that cannot give backbone weights raises mmaccel's
 :class:`~mmaccel.utils.CheckpointError` (the one ``tools/train.py``'s
 checkpoint checks raise), with one line that names the file and what is
-missing.
+missing. Files are read by mmaccel's one checkpoint reader,
+:mod:`mmaccel.utils.checkpoint_reader`, which training's resume uses too
+(its :func:`read_state_dict` is importable from here as before).
 """
 import os.path as osp
 from collections import Counter
 from typing import Dict, Optional, Tuple
 
 import torch
-from mmengine.runner.checkpoint import CheckpointLoader
 
+from mmaccel.utils.checkpoint_reader import (compare_state_dicts,
+                                             read_state_dict)
 from mmaccel.utils.errors import CheckpointError
 
 __all__ = [
@@ -28,47 +31,6 @@ __all__ = [
 ]
 
 BACKBONE_PREFIX = 'backbone.'
-
-
-def read_state_dict(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
-    """The state dict and ``meta`` of a checkpoint file, on CPU.
-
-    Accepts ``{'state_dict': ..., 'meta': ...}`` (MMEngine), ``{'model':
-    ...}`` and a bare state dict.
-
-    Raises:
-        CheckpointError: The file is missing, is not a PyTorch checkpoint, or
-            holds no tensors.
-    """
-    if not osp.isfile(path):
-        raise CheckpointError(f'{path}: no such file')
-    try:
-        # MMEngine's loader; mmaccel registers its local-file scheme with
-        # weights_only=False, as MMEngine checkpoints need on torch >= 2.6.
-        ckpt = CheckpointLoader.load_checkpoint(
-            path, map_location='cpu', logger='silent')
-    except Exception as e:  # unpickling errors come in many types
-        if isinstance(e, CheckpointError) and e.__cause__ is not None:
-            e = e.__cause__  # mmaccel's loader said it; say torch's reason
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else ''
-        raise CheckpointError(
-            f'{path}: not a PyTorch checkpoint (torch.load failed: '
-            f'{type(e).__name__}{": " + reason[:120] if reason else ""})'
-        ) from None
-    if not isinstance(ckpt, dict):
-        raise CheckpointError(f'{path}: not a checkpoint: it holds a '
-                              f'{type(ckpt).__name__}, not a dict')
-    meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta'), dict) else {}
-    for key in ('state_dict', 'model'):
-        if isinstance(ckpt.get(key), dict):
-            ckpt = ckpt[key]
-            break
-    state = {k: v for k, v in ckpt.items() if isinstance(v, torch.Tensor)}
-    if not state:
-        tops = ', '.join(map(str, list(ckpt)[:5])) or 'none'
-        raise CheckpointError(f'{path}: not a checkpoint: no state_dict and '
-                              f'no tensors (top-level keys: {tops})')
-    return state, meta
 
 
 def backbone_state_dict(state: Dict[str, torch.Tensor],
@@ -110,10 +72,7 @@ def check_backbone_keys(backbone: torch.nn.Module,
     """Raise a one-line :class:`CheckpointError` unless ``state`` has exactly
     the keys and shapes of ``backbone.state_dict()``."""
     own = backbone.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [k for k in own
-              if k in state and tuple(own[k].shape) != tuple(state[k].shape)]
+    missing, unexpected, shapes = compare_state_dicts(own, state)
 
     def few(keys):
         return ', '.join(keys[:3]) + (f' and {len(keys) - 3} more'

@@ -3,13 +3,16 @@
 MMEngine loads a checkpoint non-strictly: a checkpoint of another model loads
 with a warning, and a resumed run then fails later in the optimizer, or trains
 on the initial weights of every tensor whose shape differs. These checks name
-the first keys and shapes that differ instead.
+the first keys and shapes that differ instead. The file itself is read by
+:mod:`.checkpoint_reader`, whose comparison of keys and shapes they share
+with the tools' check of backbone weights.
 """
 import re
 from typing import Optional, Sequence
 
 import torch
 
+from .checkpoint_reader import compare_state_dicts
 from .errors import CheckpointError
 
 __all__ = ['check_checkpoint_fits']
@@ -45,10 +48,7 @@ def _state_dict(checkpoint, filename: str) -> dict:
 def _check_state(state: dict, model: torch.nn.Module, filename: str,
                  hint: str) -> None:
     own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [k for k in own if k in state
-              and tuple(state[k].shape) != tuple(own[k].shape)]
+    missing, unexpected, shapes = compare_state_dicts(own, state)
     if not (missing or unexpected or shapes):
         return
     parts = []

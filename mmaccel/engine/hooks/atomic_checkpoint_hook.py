@@ -11,14 +11,16 @@ from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 from mmengine.runner.checkpoint import find_latest_checkpoint
-from mmpretrain.engine.hooks import SwAVHook
 from mmpretrain.utils import get_ori_model
 
 from mmaccel.engine.hooks.divergence_guard_hook import DivergenceGuardHook
 from mmaccel.engine.runner.time_budget import time_budget_loop
+from mmaccel.models.selfsup.extra_state import (extra_state_of,
+                                                load_extra_state_into)
 from mmaccel.registry import HOOKS
 from mmaccel.utils.atomic_file import publish_file, write_text_atomic
 from mmaccel.utils.checkpoint_fit import check_checkpoint_fits
+from mmaccel.utils.compat import runner_load_from, runner_resume
 from mmaccel.utils.errors import CheckpointError, ConfigError
 from mmaccel.utils.random_state import get_random_state, set_random_state
 
@@ -78,10 +80,13 @@ class AtomicCheckpointHook(CheckpointHook):
     - Every rank's resume state goes into the checkpoint, gathered to rank 0
       (one file, published by one rename, so that it cannot disagree with
       the weights): the random states (Python, NumPy, torch CPU and CUDA),
-      the sampler's seed, the position in the data, and SwAV's queue
-      (which ``SwAVHook`` saves only per epoch). On ``--resume`` each rank
+      the sampler's seed, the position in the data, and the algorithm's
+      state beyond its weights (its ``extra_state()``, e.g. SwAV's queue,
+      which ``SwAVHook`` saves only per epoch). On ``--resume`` each rank
       takes its own; the ``Resumable*TrainLoop`` restore them at the point
-      of the loop where they were saved.
+      of the loop where they were saved, the algorithm's state (its
+      ``load_extra_state()``) is given back when training starts, after the
+      other hooks' ``before_train_epoch``.
     - A checkpoint that is loaded (``--resume``, ``load_from``) is checked
       against the model first: missing or extra keys and shapes that differ
       are a :class:`CheckpointError`, as are, to resume, a checkpoint without
@@ -103,11 +108,12 @@ class AtomicCheckpointHook(CheckpointHook):
         super().__init__(**kwargs)
         self._rank_states = None
         self._load_path = None
+        self._extra_state = None  # to give back to the model, on resume
 
     # ----------------------------------------------------------- loading
     def before_run(self, runner) -> None:
-        # What the Runner will load: it keeps this in private attributes.
-        resume, load_from = runner._resume, runner._load_from
+        # what the Runner will load
+        resume, load_from = runner_resume(runner), runner_load_from(runner)
         path = load_from
         if resume and load_from is None:
             path = find_latest_checkpoint(runner.work_dir)
@@ -122,7 +128,7 @@ class AtomicCheckpointHook(CheckpointHook):
         self._load_path = path
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        resume = runner._resume
+        resume = runner_resume(runner)
         optimizer = runner.optim_wrapper.optimizer if isinstance(
             runner.optim_wrapper, OptimWrapper) else None
         check_checkpoint_fits(checkpoint, get_ori_model(runner.model),
@@ -160,11 +166,13 @@ class AtomicCheckpointHook(CheckpointHook):
             runner.train_loop.resume_from(state)
         else:  # MMEngine's loop: exact at epoch boundaries only
             set_random_state(state['random'])
-        queue = state.get('swav_queue')
-        for hook in runner.hooks:
-            if isinstance(hook, SwAVHook):
-                device = next(runner.model.parameters()).device
-                hook.queue = None if queue is None else queue.to(device)
+        self._extra_state = state
+
+    def before_train_epoch(self, runner) -> None:
+        # after the other hooks': SwAVHook, for one, sets up its queue here
+        if self._extra_state is not None:
+            state, self._extra_state = self._extra_state, None
+            load_extra_state_into(get_ori_model(runner.model), state)
 
     # ------------------------------------------------------------ saving
     def _rank_state(self, runner) -> dict:
@@ -178,9 +186,7 @@ class AtomicCheckpointHook(CheckpointHook):
             random=get_random_state(),
             position=position,
             sampler_seed=getattr(sampler, 'seed', None))
-        if any(isinstance(h, SwAVHook) for h in runner.hooks):
-            queue = get_ori_model(runner.model).head.loss_module.queue
-            state['swav_queue'] = None if queue is None else queue.cpu()
+        state.update(extra_state_of(get_ori_model(runner.model)))
         return state
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:

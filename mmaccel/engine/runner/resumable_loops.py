@@ -9,7 +9,9 @@ numbers of their augmentations. These loops take a resume state from
 random state) and continue from exactly that point: the batches of the
 epoch already trained are skipped in the sampler, without loading them, and
 the random state is restored at the point of the loop where it was saved.
-Without a resume state they run as MMEngine's loops do.
+Without a resume state they run as MMEngine's loops do. The MMEngine code
+they repeat with a change and the private names they need are listed in
+:mod:`mmaccel.utils.compat`, whose test fails when MMEngine changes them.
 """
 import itertools
 import logging
@@ -21,6 +23,7 @@ from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 
 from mmaccel.registry import LOOPS
+from mmaccel.utils.compat import first_loader_iterator
 from mmaccel.utils.errors import CheckpointError
 from mmaccel.utils.random_state import set_random_state
 
@@ -206,7 +209,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         # take over the iterator that MMEngine's loop made at epoch 0, so that
         # a run draws the random numbers that it draws with MMEngine's loop
         self.dataloader_iterator = _EndlessBatches(
-            self.dataloader, iterator=self.dataloader_iterator._iterator)
+            self.dataloader, iterator=first_loader_iterator(self))
         _own_generator(self.dataloader)
         self._resume_state: Optional[dict] = None
 

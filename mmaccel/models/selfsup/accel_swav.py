@@ -6,6 +6,7 @@ from mmpretrain.structures import DataSample
 
 from mmaccel.registry import MODELS
 from ..utils import Stream
+from .extra_state import load_swav_queue_state, swav_queue_state
 from .multi_exit import MultiExitMixin
 
 
@@ -49,6 +50,15 @@ class AccelSwAV(MultiExitMixin, SwAV):
                 '(num_crops[0] == 2, crops_for_assign == [0, 1]); got '
                 f'num_crops={loss.num_crops}, crops_for_assign='
                 f'{loss.crops_for_assign}')
+
+    def extra_state(self) -> Dict[str, object]:
+        """Every exit's queue (``exits x crops x L x D``, None before the
+        queue starts), which ``SwAVHook`` saves only per epoch."""
+        return swav_queue_state(self)
+
+    def load_extra_state(self, state: Dict[str, object]) -> None:
+        """Put the queues of :meth:`extra_state` back."""
+        load_swav_queue_state(self, state)
 
     @torch.no_grad()
     def score_pairs(self, stage: int, pooled_q: torch.Tensor,

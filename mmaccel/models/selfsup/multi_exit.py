@@ -8,6 +8,7 @@ from mmaccel.registry import MODELS
 from mmaccel.utils.errors import ConfigError
 from ..selectors import KeyOrder
 from ..utils import Stream, run_pair
+from .extra_state import ExtraStateMixin
 
 
 def check_neck_channels(name: str, backbone, neck, exits) -> None:
@@ -39,7 +40,7 @@ def _build(cfg, exits=None):
     return MODELS.build(cfg)
 
 
-class MultiExitMixin:
+class MultiExitMixin(ExtraStateMixin):
     """The plumbing of every accelerated algorithm.
 
     Mixed in before the upstream algorithm (``class AccelMoCo(
@@ -47,7 +48,9 @@ class MultiExitMixin:
     other and runs a training step's passes to the active exit; the
     algorithm keeps only what differs from upstream: its ``loss()``, which
     runs the backbone passes with :meth:`run` and reads :attr:`active_exit`,
-    and :meth:`score_pairs`, its loss of every candidate crop pair.
+    and :meth:`score_pairs`, its loss of every candidate crop pair, and,
+    if it keeps state beyond its ``state_dict`` that an exact resume needs,
+    :meth:`extra_state` and :meth:`load_extra_state`.
     ``PartialBackpropHook`` sets the exit before every training iteration
     with :meth:`set_active_exit`; without the hook, the last exit is used.
 
