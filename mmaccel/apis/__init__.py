@@ -2,6 +2,11 @@
 ``mmpretrain.apis`` is for MMPretrain): the tools under ``tools/`` parse
 their command line, call these and print."""
 from .paired_init import train_args, untrained_backbone
+from .speed import (parse_speed_args, run_speed_benchmark, speed_arg_parser,
+                    speed_table)
+from .timing import (build_timing_model, compile_stages, load_timing_config,
+                     model_macs, peak_memory_mb, rss_mb, saved_activation_mb,
+                     step_stats, synthetic_batch, timed_step)
 from .train import (build_runner, build_train_config, merge_train_args,
                     parse_train_args, runner_from_cfg, setup_cpu_distributed,
                     sync_bn_to_bn_on_cpu, train_arg_parser, train_main)
@@ -10,5 +15,9 @@ __all__ = [
     'build_runner', 'build_train_config', 'merge_train_args',
     'parse_train_args', 'runner_from_cfg', 'setup_cpu_distributed',
     'sync_bn_to_bn_on_cpu', 'train_arg_parser', 'train_main', 'train_args',
-    'untrained_backbone'
+    'untrained_backbone', 'build_timing_model', 'compile_stages',
+    'load_timing_config', 'model_macs', 'peak_memory_mb', 'rss_mb',
+    'saved_activation_mb', 'step_stats', 'synthetic_batch', 'timed_step',
+    'parse_speed_args', 'run_speed_benchmark', 'speed_arg_parser',
+    'speed_table'
 ]

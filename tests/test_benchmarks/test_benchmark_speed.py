@@ -5,23 +5,45 @@ arithmetic holds.
 """
 import json
 import subprocess
-import sys
 
 import pytest
 import torch
+from mmengine.optim import build_optim_wrapper
 
+from mmaccel.apis import (build_timing_model, compile_stages,
+                          load_timing_config, parse_speed_args,
+                          saved_activation_mb, synthetic_batch, timed_step)
 from mmaccel.engine import CPUAutocastOptimWrapper
 from mmaccel.models import HardPairSelector, MultiExitResNet
 from mmaccel.models.utils.cost_model import (backbone_macs_to_exit, count_macs,
                                              expected_macs)
-
-sys.path.insert(0, 'tools/analysis')  # import benchmark_speed
 
 BASELINE = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'
 ACCEL = ('configs/accel_mocov2/'
          'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
 KEYS = ('baseline_ips', 'accel_ips', 'speedup', 'ideal_speedup',
         'baseline_peak_mem_mb', 'accel_peak_mem_mb')
+# The JSON's keys, which docs/results and gpu_evidence.py read: a change is
+# a change of the tool's output.
+JSON_KEYS = {
+    'accel', 'accel_drawn_macs', 'accel_expected_macs', 'accel_ips',
+    'accel_macs_per_exit', 'accel_model', 'accel_peak_mem_mb',
+    'accel_saved_activations_mb', 'accel_saved_activations_mb_per_exit',
+    'baseline', 'baseline_ips', 'baseline_macs', 'baseline_model',
+    'baseline_peak_mem_mb', 'baseline_saved_activations_mb', 'drawn_exits',
+    'exit_probs', 'exits', 'fraction_of_ideal', 'ideal_speedup',
+    'ideal_speedup_drawn', 'machine', 'peak_mem_kind', 'per_exit',
+    'per_exit_baseline', 'per_exit_predicted_speedup', 'settings', 'speedup'
+}
+MACHINE_KEYS = {'cpus', 'device', 'device_name', 'platform', 'processor',
+                'threads', 'torch'}
+SETTINGS_KEYS = {
+    'accel', 'accel_cfg_options', 'amp', 'amp_dtype', 'baseline',
+    'baseline_cfg_options', 'batch', 'channels_last', 'compile',
+    'exit_schedule', 'input_size', 'iters', 'warmup'
+}
+STATS_KEYS = {'ips', 'max_s', 'mean_s', 'median_s', 'min_s', 'n', 'p25_s',
+              'p75_s'}
 
 
 def test_benchmark_speed_tiny(tmp_path, python, subprocess_env):
@@ -32,6 +54,12 @@ def test_benchmark_speed_tiny(tmp_path, python, subprocess_env):
          '--input-size', '32', '--out', str(out)],
         check=True, env=subprocess_env, capture_output=True)
     res = json.loads(out.read_text())
+    assert set(res) == JSON_KEYS
+    assert set(res['machine']) == MACHINE_KEYS
+    assert set(res['settings']) == SETTINGS_KEYS
+    for stats in (res['baseline'], res['accel'], res['per_exit_baseline'],
+                  *res['per_exit'].values()):
+        assert set(stats) - {'macs'} == STATS_KEYS
     for key in KEYS:
         assert isinstance(res[key], float) and res[key] > 0, key
     assert res['baseline_model'] == 'MoCo'
@@ -93,47 +121,43 @@ def test_exit_macs_and_crops():
 
 
 def _build(argv):
-    import benchmark_speed
-    args = benchmark_speed.parse_args([BASELINE, ACCEL, *argv])
-    return args, benchmark_speed.build(
-        benchmark_speed.load(ACCEL, {}, '--accel-cfg-options'), args)
+    args = parse_speed_args([BASELINE, ACCEL, *argv])
+    return args, build_timing_model(
+        load_timing_config(ACCEL, {}, '--accel-cfg-options'), args)
 
 
 def test_amp_on_cpu_runs_the_forward_pass_in_bfloat16():
-    import benchmark_speed
     args, (model, optim_wrapper, hook) = _build(
         ['--amp', '--batch', '8', '--input-size', '32'])
     assert isinstance(optim_wrapper, CPUAutocastOptimWrapper)
-    data = benchmark_speed.synthetic_batch(model, args)
+    data = synthetic_batch(model, args)
     conv = next(m for m in model.backbone.modules()
                 if isinstance(m, torch.nn.Conv2d))
     dtypes = []
     handle = conv.register_forward_hook(
         lambda module, inputs, out: dtypes.append(out.dtype))
     before = conv.weight.detach().clone()
-    benchmark_speed.step(model, optim_wrapper, data, args, hook, exit=4)
+    timed_step(model, optim_wrapper, data, args, hook, exit=4)
     handle.remove()
     assert dtypes == [torch.bfloat16]
     # master weights stay float32 and are updated
     assert conv.weight.dtype == torch.float32
     assert not torch.equal(conv.weight, before)
     # what autograd keeps for backward is about half of float32's
-    accel = benchmark_speed.load(ACCEL, {}, '--accel-cfg-options')
-    plain = benchmark_speed.build_optim_wrapper(model, accel.optim_wrapper)
-    amp_mb = benchmark_speed.saved_activation_mb(model, optim_wrapper, data,
-                                                 hook, 4)
-    fp32_mb = benchmark_speed.saved_activation_mb(model, plain, data, hook, 4)
+    accel = load_timing_config(ACCEL, {}, '--accel-cfg-options')
+    plain = build_optim_wrapper(model, accel.optim_wrapper)
+    amp_mb = saved_activation_mb(model, optim_wrapper, data, hook, 4)
+    fp32_mb = saved_activation_mb(model, plain, data, hook, 4)
     assert amp_mb < 0.7 * fp32_mb, (amp_mb, fp32_mb)
 
 
 def test_compile_stages_covers_both_encoders_and_keeps_outputs():
-    import benchmark_speed
     _, (model, _, _) = _build(['--batch', '8', '--input-size', '32'])
     model.eval()  # running statistics stay put between the two passes
     x = torch.randn(2, 1, 32, 32)
     with torch.no_grad():
         eager = model.backbone(x)
-        benchmark_speed.compile_stages(model)
+        compile_stages(model)
         compiled = model.backbone(x)
     stages = [getattr(m, name) for m in model.modules()
               for name in getattr(m, 'res_layers', ())]

@@ -13,9 +13,9 @@ import sys
 
 import pytest
 
+from mmaccel.apis import gpu_results as gpu_report
+from mmaccel.apis.gpu_results import add_to_results
 from mmaccel.engine import amp_optim_wrapper
-
-sys.path.insert(0, 'tools/analysis')  # gpu_evidence, gpu_report
 
 RESULTS = 'docs/results/gpu.json'
 
@@ -45,14 +45,13 @@ def _speed_row(setting, gpu, seed=0):
 
 
 def test_results_file_replaces_a_record_of_the_same_key(tmp_path):
-    import gpu_evidence
     path = str(tmp_path / 'gpu.json')
-    gpu_evidence.add_to_results(path, speed=[_speed_row('pbp-only', 'H100')])
+    add_to_results(path, speed=[_speed_row('pbp-only', 'H100')])
     run = dict(_speed_row('baseline', 'H100'), knn_final=70.0)
-    gpu_evidence.add_to_results(path, runs=[run])
+    add_to_results(path, runs=[run])
     row = dict(_speed_row('pbp-only', 'H100'), speedup=1.5)
-    gpu_evidence.add_to_results(path, speed=[row])  # same key: replaced
-    gpu_evidence.add_to_results(path, speed=[_speed_row('pbp-only', 'H200')])
+    add_to_results(path, speed=[row])  # same key: replaced
+    add_to_results(path, speed=[_speed_row('pbp-only', 'H200')])
     data = json.loads(open(path).read())
     assert [(r['gpu'], r.get('speedup')) for r in data['speed']] == [
         ('H100', 1.5), ('H200', None)]
@@ -60,7 +59,6 @@ def test_results_file_replaces_a_record_of_the_same_key(tmp_path):
 
 
 def test_report_says_what_is_missing_and_updates_only_its_block(tmp_path):
-    import gpu_report
     text = gpu_report.report([], [])
     assert 'Nothing has been measured on a GPU yet' in text
     todo = gpu_report.missing([], [])
@@ -79,7 +77,6 @@ def test_report_says_what_is_missing_and_updates_only_its_block(tmp_path):
 def test_benchmarks_md_shows_the_results_file():
     """docs/benchmarks.md's GPU block is what gpu_report.py makes of
     docs/results/gpu.json (regenerate it with --update-docs)."""
-    import gpu_report
     doc = open('docs/benchmarks.md').read()
     block = doc.split(gpu_report.START + '\n', 1)[1].split(gpu_report.END)[0]
     expected = gpu_report.report(*gpu_report.load(RESULTS))

@@ -48,13 +48,10 @@ import os.path as osp
 import platform
 import shutil
 import subprocess
-import sys
 import time
 import traceback
 
-HERE = osp.dirname(osp.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, osp.join(HERE, '..', '..'))
+from mmaccel.apis.gpu_results import add_to_results, read_json, write_json
 
 # The speed table's pairs: MMPretrain's model and mmaccel's paper defaults.
 SPEED_CONFIGS = {
@@ -88,23 +85,6 @@ COMMON_SPEED_ARGS = ['--amp', '--amp-dtype', 'bfloat16', '--channels-last']
 
 def log(msg):
     print(f'[gpu_evidence] {time.strftime("%H:%M:%S")} {msg}', flush=True)
-
-
-def write_json(path, obj):
-    """Write ``obj`` to ``path`` atomically (a cut-off run never leaves half
-    a file)."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.part'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
-
-
-def read_json(path, default):
-    if not osp.exists(path):
-        return default
-    with open(path) as f:
-        return json.load(f)
 
 
 def now_utc():
@@ -219,35 +199,37 @@ def free_memory():
         torch.cuda.empty_cache()
 
 
-def cache_configs(bs):
-    """Load each config once: a config that inherits ``mmpretrain::``
-    bases costs seconds per load (MMEngine reads every metafile), and the
-    pairs load the same few configs over and over."""
-    load, cache = bs.load, {}
+def cached_loader():
+    """:func:`mmaccel.apis.load_timing_config`, loading each config once: a
+    config that inherits ``mmpretrain::`` bases costs seconds per load
+    (MMEngine reads every metafile), and the pairs load the same few configs
+    over and over."""
+    from mmaccel.apis import load_timing_config
+    cache = {}
 
     def cached(path, options, *args):
         key = (path, json.dumps(options, sort_keys=True, default=str), args)
         if key not in cache:
-            cache[key] = load(path, options, *args)
+            cache[key] = load_timing_config(path, options, *args)
         return copy.deepcopy(cache[key])
 
-    bs.load = cached
+    return cached
 
 
-def peak_memory_mb(bs, args, which):
+def peak_memory_mb(load, args, which):
     """Peak memory of a few steps of one model, in this process: the growth
     of CUDA's ``max_memory_allocated`` over what was allocated before the
     model was built (every other model freed); on CPU the growth of the peak
     resident set, as ``benchmark_speed.py``'s probe."""
     import torch
+
+    from mmaccel.apis import peak_memory_mb as probe_memory
     free_memory()
     before = (torch.cuda.memory_allocated() / 2**20
               if args.device == 'cuda' else 0.0)
-    args.probe = which
     try:
-        return bs.probe_memory(args) - before
+        return probe_memory(args, which, load) - before
     finally:
-        args.probe = None
         free_memory()
 
 
@@ -261,22 +243,25 @@ def speed_record(method, setting, res, env, args):
                 **{k: res.get(k) for k in keep}, bench=res)
 
 
-def max_batch(bs, argv, accel_opts, which, deadline, sizes=(128, 1024)):
+def max_batch(load, argv, accel_opts, which, deadline, sizes=(128, 1024)):
     """The largest batch (doubling from ``sizes[0]`` to ``sizes[1]``) at
     which one step of the deepest exit fits in the GPU's memory."""
     import torch
+
+    from mmaccel.apis import (build_timing_model, parse_speed_args,
+                              synthetic_batch, timed_step)
     fits, (batch, cap) = None, sizes
     while batch <= cap and time.time() < deadline:
-        args = bs.parse_args(argv + ['--batch', str(batch)])
+        args = parse_speed_args(argv + ['--batch', str(batch)])
         args.accel_cfg_options = accel_opts
         cfg_path, opts = ((args.baseline, args.baseline_cfg_options)
                           if which == 'baseline' else (args.accel, accel_opts))
         try:
-            model, optim_wrapper, hook = bs.build(
-                bs.load(cfg_path, opts, f'--{which}-cfg-options'), args)
-            data = bs.synthetic_batch(model, args)
+            model, optim_wrapper, hook = build_timing_model(
+                load(cfg_path, opts, f'--{which}-cfg-options'), args)
+            data = synthetic_batch(model, args)
             exit = hook.exits[-1] if hook is not None else None
-            bs.step(model, optim_wrapper, data, args, hook, exit=exit)
+            timed_step(model, optim_wrapper, data, args, hook, exit=exit)
             fits = batch
         except torch.cuda.OutOfMemoryError:
             break
@@ -288,8 +273,8 @@ def max_batch(bs, argv, accel_opts, which, deadline, sizes=(128, 1024)):
 
 
 def cmd_speed(args):
-    import benchmark_speed as bs
-    cache_configs(bs)
+    from mmaccel.apis import parse_speed_args, run_speed_benchmark, speed_table
+    load = cached_loader()
     if not osp.exists(osp.join(args.out, 'env.json')):
         cmd_env(args)
     env = read_json(osp.join(args.out, 'env.json'), None)
@@ -309,18 +294,18 @@ def cmd_speed(args):
                 continue
             tic = time.time()
             argv = [base_cfg, accel_cfg, *argv_common]
-            a = bs.parse_args(argv + ['--no-memory'])
+            a = parse_speed_args(argv + ['--no-memory'])
             a.accel_cfg_options = accel_options(accel_cfg, setting, ramp)
             if a.threads:
                 import torch
                 torch.set_num_threads(a.threads)
             try:
-                res = bs.benchmark(a, argv)
+                res = run_speed_benchmark(a, load=load)
                 free_memory()
                 if base_mem is None:
-                    base_mem = peak_memory_mb(bs, a, 'baseline')
+                    base_mem = peak_memory_mb(load, a, 'baseline')
                 res['baseline_peak_mem_mb'] = base_mem
-                res['accel_peak_mem_mb'] = peak_memory_mb(bs, a, 'accel')
+                res['accel_peak_mem_mb'] = peak_memory_mb(load, a, 'accel')
             except Exception:  # noqa: BLE001  (the next pairs still run)
                 traceback.print_exc()
                 log(f'speed: {method} {setting} FAILED (above); going on')
@@ -337,7 +322,7 @@ def cmd_speed(args):
                 add_to_results(args.results, speed=[rec])
                 mirror(args)
             print(f'\n### {method}, {setting} ({time.time() - tic:.0f} s)\n')
-            print(bs.markdown(res), flush=True)
+            print(speed_table(res), flush=True)
     if args.max_batch or args.only_max_batch:
         for method in args.methods:
             base_cfg, accel_cfg = configs[method]
@@ -346,7 +331,7 @@ def cmd_speed(args):
                 if args.deadline and time.time() > args.deadline:
                     log('max batch: out of time')
                     break
-                fits = max_batch(bs, argv, {}, which, args.deadline or
+                fits = max_batch(load, argv, {}, which, args.deadline or
                                  float('inf'), (16, 64) if args.smoke else
                                  (128, 1024))
                 log(f'max batch: {method} {which}: {fits}')
@@ -363,24 +348,6 @@ def cmd_speed(args):
 
 
 # ---------------------------------------------------------------- record
-def add_to_results(path, speed=(), runs=()):
-    """Put speed rows and race records into ``path`` (``{'speed': [...],
-    'runs': [...]}``), replacing those of the same method, setting, seed and
-    GPU."""
-    data = read_json(path, {})
-
-    def key(r):
-        return (r['method'], r['setting'], r['seed'], r.get('gpu'))
-
-    for field, new in (('speed', speed), ('runs', runs)):
-        keys = {key(r) for r in new}
-        old = [r for r in data.get(field, []) if key(r) not in keys]
-        data[field] = sorted(old + list(new),
-                             key=lambda r: (r['method'], r['setting'],
-                                            r['seed'], r.get('gpu') or ''))
-    write_json(path, dict(speed=data['speed'], runs=data['runs']))
-
-
 def mirror(args):
     """A copy of the results file in the output folder: the device machine
     sends back only that folder."""

@@ -166,7 +166,7 @@ if has_stage race; then
     say "data: extracting Fashion-MNIST from $DATA_GZ"
     FASHION_MNIST_SRC="$(cd "$DATA_GZ" && pwd)" bash tools/dataset_converters/prepare_fashion_mnist.sh
   fi
-  if ! grep -q -- "'--time-budget'" tools/train.py; then
+  if ! grep -qs -- "'--time-budget'" tools/train.py mmaccel/apis/train.py; then
     say "race: tools/train.py has no --time-budget (issue 19): skipped"
     STATUS+=("race: SKIPPED, no --time-budget")
   elif [ ! -s data/fashion-mnist/train-images-idx3-ubyte ]; then

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 from collections import defaultdict
 from functools import wraps
 
@@ -26,8 +25,8 @@ import torch
 from torch.autograd.profiler import record_function
 from torch.profiler import ProfilerActivity, profile
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmark_speed import build, load, step, synthetic_batch  # noqa: E402
+from mmaccel.apis import (build_timing_model, load_timing_config,
+                          synthetic_batch, timed_step)
 
 PHASES = ('preprocess', 'stem', 'stage1', 'stage2', 'stage3', 'stage4',
           'select.offsets', 'select.pool', 'select.score', 'select.crop',
@@ -91,11 +90,12 @@ def label_model(model, optim_wrapper) -> None:
 
 def profile_steps(model, optim_wrapper, hook, data, args, exit):
     for _ in range(args.warmup):
-        step(model, optim_wrapper, data, args, hook, exit=exit)
+        timed_step(model, optim_wrapper, data, args, hook, exit=exit)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         with record_function('step'):
             for _ in range(args.iters):
-                step(model, optim_wrapper, data, args, hook, exit=exit)
+                timed_step(model, optim_wrapper, data, args, hook,
+                           exit=exit)
     # the labels are disjoint (none runs inside another), all inside 'step'
     totals = defaultdict(float)
     for evt in prof.key_averages():
@@ -130,12 +130,14 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     runs = {}
     if args.baseline:
-        model, ow, _ = build(load(args.baseline, {}), args)
+        model, ow, _ = build_timing_model(
+            load_timing_config(args.baseline, {}), args)
         label_model(model, ow)
         runs['baseline'] = profile_steps(model, ow, None,
                                          synthetic_batch(model, args), args,
                                          None)
-    model, ow, hook = build(load(args.accel, {}), args)
+    model, ow, hook = build_timing_model(
+        load_timing_config(args.accel, {}), args)
     label_model(model, ow)
     data = synthetic_batch(model, args)
     for k in model.exits:
