@@ -39,15 +39,13 @@ import time
 import warnings
 from types import SimpleNamespace
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-from demo_summary import (EXIT_KEY, ROLES, compare, knn_at,  # noqa: E402
-                          machine, minutes, model_summary, write_json,
-                          write_summary)
+from mmaccel.apis.pair_summary import (EXIT_KEY, ROLES, compare, knn_at,
+                                       machine, minutes, model_summary,
+                                       write_json, write_summary)
+from mmaccel.utils.error_report import add_debug_argument, report_errors
+from mmaccel.utils.errors import MMAccelError
 
-from mmaccel.utils.error_report import add_debug_argument  # noqa: E402
-from mmaccel.utils.error_report import report_errors  # noqa: E402
-from mmaccel.utils.errors import MMAccelError  # noqa: E402
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 # The demo's defaults, all in this one place: the quality regime's pair
 # (docs/benchmarks.md section 4), sized for about 15 minutes on 2 cores after

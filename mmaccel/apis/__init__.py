@@ -1,7 +1,12 @@
 """What mmaccel's tools share, importable and documented (as
 ``mmpretrain.apis`` is for MMPretrain): the tools under ``tools/`` parse
 their command line, call these and print."""
+from .pair_summary import (TIME_LABELS, compare, model_summary,
+                           plot_time_accuracy, summary_table,
+                           time_accuracy_table, write_summary)
 from .paired_init import train_args, untrained_backbone
+from .run_records import (at_time, find_scalars, knn_points, make_record,
+                          read_scalars, transfer_record, write_runs)
 from .speed import (parse_speed_args, run_speed_benchmark, speed_arg_parser,
                     speed_table)
 from .timing import (build_timing_model, compile_stages, load_timing_config,
@@ -19,5 +24,8 @@ __all__ = [
     'load_timing_config', 'model_macs', 'peak_memory_mb', 'rss_mb',
     'saved_activation_mb', 'step_stats', 'synthetic_batch', 'timed_step',
     'parse_speed_args', 'run_speed_benchmark', 'speed_arg_parser',
-    'speed_table'
+    'speed_table', 'TIME_LABELS', 'compare', 'model_summary',
+    'plot_time_accuracy', 'summary_table', 'time_accuracy_table',
+    'write_summary', 'at_time', 'find_scalars', 'knn_points', 'make_record',
+    'read_scalars', 'transfer_record', 'write_runs'
 ]

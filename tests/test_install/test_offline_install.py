@@ -122,9 +122,8 @@ def installed_system(python: str, version: str) -> Path:
     run([*pip, *sorted(deps), 'numpy>=2', 'opencv-python-headless'])
     nvidia = Path(metadata.distribution('torch').locate_file('nvidia'))
     (part / 'nvidia').symlink_to(nvidia)
-    run([python, '-c', 'import sys; sys.path.insert(0, sys.argv[1]); '
-         'import torch, torchvision, numpy, cv2; '
-         'assert numpy.__version__ >= "2"', part])
+    run([python, '-c', 'import torch, torchvision, numpy, cv2; '
+         'assert numpy.__version__ >= "2"'], PYTHONPATH=str(part))
     (part / '.complete').touch()
     shutil.rmtree(target, ignore_errors=True)
     part.rename(target)

@@ -35,23 +35,17 @@ import os.path as osp
 import platform
 import statistics
 import subprocess
-import sys
 import time
 
 import torch
+from mmengine.hooks import Hook
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from mmaccel.models.utils.multi_view_data_preprocessor import \
-    sample_uniforms  # noqa: E402
-from mmaccel.registry import MODELS  # noqa: E402
-from mmaccel.utils import load_config  # noqa: E402
-from mmaccel.utils.config import seed_augmentations  # noqa: E402
-from mmaccel.utils.config import use_reliable_runtime  # noqa: E402
+from mmaccel.models.utils.multi_view_data_preprocessor import sample_uniforms
+from mmaccel.registry import MODELS
+from mmaccel.utils import load_config
+from mmaccel.utils.config import seed_augmentations, use_reliable_runtime
 
 CONFIG = 'configs/mocov2/mocov2_resnet18-w32_1xb256-coslr-8e_fmnist-64px.py'
 EVAL_HOOKS = ('KNNEvalHook', 'PreciseBackboneBNHook')

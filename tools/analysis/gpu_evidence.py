@@ -29,7 +29,7 @@ defaults from 128 until a step at the deepest exit runs out of memory.
 
 ``record``: one race run (``tools/train.py --time-budget``) as a record with
 the fields of ``docs/results/quality.json``
-(:func:`quality_record.make_record`) plus the GPU, driver and torch versions,
+(:func:`mmaccel.apis.make_record`) plus the GPU, driver and torch versions,
 where the augmentation ran, the budget and the iterations done. It goes into
 ``DIR/records.json`` (this call's runs) and, unless ``--smoke``, into
 ``--results`` (a record of the same method, setting, seed and GPU is
@@ -368,10 +368,10 @@ def augmentation_site(config):
 
 
 def cmd_record(args):
-    import quality_record
+    from mmaccel.apis import make_record, read_scalars
     env = read_json(osp.join(args.out, 'env.json'), None) or environment()
-    rows = quality_record.read_scalars(args.work_dir)
-    rec = quality_record.make_record(rows, args)
+    rows = read_scalars(args.work_dir)
+    rec = make_record(rows, args)
     evals = [r for r in rows if 'knn_top1' in r]
     train_rows = [r for r in rows if 'loss' in r]
     device = 'cuda' if env.get('gpu') else 'cpu'

@@ -21,90 +21,10 @@ set the model never saw (issue 20: scikit-learn's digits), as
 and the images; the rest of the record is kept.
 """
 import argparse
-import glob
 import json
-import os
 import os.path as osp
-import platform
 
-
-def read_scalars(work_dir):
-    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                     'scalars.json')))
-    if not runs:
-        raise SystemExit(f'error: no */vis_data/scalars.json in {work_dir}')
-    with open(runs[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def cpu_model():
-    """The processor's model name (``/proc/cpuinfo``), or None."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or None
-
-
-def make_record(rows, args):
-    evals = sorted((r for r in rows if 'knn_top1' in r),
-                   key=lambda r: r['knn_epoch'])
-    if not evals:
-        raise SystemExit(f'error: no kNN evaluations in {args.work_dir}')
-
-    def curve(time_key, value_key):
-        return [[r['knn_epoch'], round(r[time_key], 2), round(r[value_key], 2)]
-                for r in evals if value_key in r]
-
-    last = evals[-1]
-    exits = sorted(
-        {k for r in evals for k in r if k.startswith('knn_top1_exit')})
-    rec = dict(
-        method=args.method,
-        setting=args.setting,
-        seed=args.seed,
-        epochs=last['knn_epoch'],
-        train_wall_s=round(last['train_wall_s'], 2),
-        train_cpu_s=round(last['train_cpu_s'], 2),
-        curve=curve('train_wall_s', 'knn_top1'),
-        curve_cpu=curve('train_cpu_s', 'knn_top1'),
-        linear_curve=curve('train_wall_s', 'linear_top1'),
-        knn_raw_curve=curve('train_wall_s', 'knn_top1_raw'),
-        knn_exit_curves={k[len('knn_top1_'):]: curve('train_wall_s', k)
-                         for k in exits},
-        knn_random_init=evals[0]['knn_top1'] if evals[0]['knn_epoch'] == 0
-        else None,
-        knn_final=last['knn_top1'],
-        knn_final_raw=last.get('knn_top1_raw'),
-        linear_top1=last.get('linear_top1'),
-        precise_bn_s=sum(r.get('precise_bn_s', 0) for r in rows),
-        config=args.config,
-        command=args.command,
-        threads=int(os.environ.get('OMP_NUM_THREADS', '0')) or None,
-        machine=f'{platform.machine()}, {os.cpu_count()} CPUs',
-        cpu=cpu_model(),
-    )
-    return rec
-
-
-def transfer_record(knn_json: str) -> dict:
-    with open(knn_json) as f:
-        res = json.load(f)
-    keys = ('data', 'bank_images', 'queries', 'precise_bn_images',
-            'temperature', 'top1', 'linear_top1')
-    return dict({k: res.get(k) for k in keys}, checkpoint=res['checkpoint'])
-
-
-def write_runs(runs, out):
-    runs.sort(key=lambda r: (r['method'], r['setting'], r['seed']))
-    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
-    tmp = out + '.part'
-    with open(tmp, 'w') as f:
-        json.dump(dict(runs=runs), f, indent=1)
-    os.replace(tmp, out)
+from mmaccel.apis import make_record, read_scalars, transfer_record, write_runs
 
 
 def add_transfer(args):

@@ -2,10 +2,11 @@
 
 Used by ``tools/demo.py``: :func:`model_summary` reads one finished run (the
 ``vis_data/scalars.json`` that :class:`KNNEvalHook` wrote, through
-``quality_record``'s reading code), :func:`compare` adds what compares the
+:mod:`mmaccel.apis.run_records`), :func:`compare` adds what compares the
 two, and :func:`write_summary` writes ``summary.md`` (one side-by-side
 table), ``summary.json`` and ``time_vs_accuracy.png`` (drawn by
-``plot_time_accuracy.plot``).
+:func:`plot_time_accuracy`, which ``tools/analysis/plot_time_accuracy.py``
+draws too).
 
 Definitions: the training time is ``train_wall_s`` of the last evaluation
 (wall clock of training without the kNN evaluations); images/s is the images
@@ -23,14 +24,18 @@ import os.path as osp
 import platform
 from types import SimpleNamespace
 
-from plot_time_accuracy import plot
-from quality_record import make_record, read_scalars
+import numpy as np
+
+from .run_records import at_time, make_record, read_scalars
 
 ROLES = ('baseline', 'accel')
 EXIT_KEY = 'knn_top1_exit'
+TIME_LABELS = dict(train_wall_s='wall-clock training time (min)',
+                   train_cpu_s='CPU time of the training process (min)')
 
 
 def minutes(seconds):
+    """Seconds in words: ``4.2 s``, ``75 s``, ``2.5 min``."""
     if seconds < 10:
         return f'{seconds:.1f} s'
     return f'{seconds:.0f} s' if seconds < 90 else f'{seconds / 60:.1f} min'
@@ -52,6 +57,7 @@ def time_to_reach(curve, target):
 
 
 def r2(value):
+    """``value`` rounded to 2 decimals (None stays None)."""
     return None if value is None else round(value, 2)
 
 
@@ -127,6 +133,7 @@ def compare(base, accel, budget=None):
 
 
 def pct(value):
+    """A top-1 for the table: ``71.23``, or ``-``."""
     return '-' if value is None else f'{value:.2f}'
 
 
@@ -145,7 +152,7 @@ def _exits_cell(s, role):
     return ', '.join(f'{k[4:]}: {v:.2f}' for k, v in per_exit.items()) or '-'
 
 
-def table(pairs):
+def summary_table(pairs):
     """One markdown table: a column per model, a row per measure."""
     cols = [(s, role) for s in pairs.values() for role in ROLES]
     rows = [
@@ -200,6 +207,7 @@ def machine():
 
 
 def write_json(path, obj):
+    """Write ``obj`` to ``path`` (written beside, then renamed)."""
     tmp = path + '.part'
     with open(tmp, 'w') as f:
         json.dump(obj, f, indent=1)
@@ -220,9 +228,10 @@ def write_summary(pairs, settings, out_dir):
             name = (f'untrained ({s["baseline"]["label"]})'
                     if len(pairs) > 1 else 'untrained network')
             levels[name] = s['knn_random_init']
-    plot(runs, 'train_wall_s', osp.join(out_dir, 'time_vs_accuracy.png'),
-         title=settings['title'], levels=levels)
-    text = table(pairs)
+    plot_time_accuracy(runs, 'train_wall_s',
+                       osp.join(out_dir, 'time_vs_accuracy.png'),
+                       title=settings['title'], levels=levels)
+    text = summary_table(pairs)
     configs = ''.join(f'- {s[r]["label"]}: `{s[r]["config"]}`\n'
                       for s in pairs.values() for r in ROLES)
     with open(osp.join(out_dir, 'summary.md'), 'w') as f:
@@ -239,3 +248,71 @@ def write_summary(pairs, settings, out_dir):
         summary = dict(methods=pairs, settings=settings)
     write_json(osp.join(out_dir, 'summary.json'), summary)
     return text
+
+
+def plot_time_accuracy(runs: dict,
+                       time_key: str,
+                       out: str,
+                       title=None,
+                       levels=None) -> None:
+    """Both panels; ``levels`` maps labels to accuracies drawn as gray
+    horizontal lines, dashed, dotted, ... (e.g. the untrained network's).
+
+    Args:
+        runs (dict): ``{label: {'epoch': [...], 'time': [...], 'top1':
+            [...]}}`` (time in seconds).
+        time_key (str): ``'train_wall_s'`` or ``'train_cpu_s'``, the time
+            axis's label.
+        out (str): The PNG file.
+        title (str, optional): The figure's title.
+        levels (dict, optional): ``{label: top-1}`` drawn as lines.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (ax_t, ax_e) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=90)
+    for (label, level), ls in zip((levels or {}).items(),
+                                  ['--', ':', '-.'] * 4):
+        ax_t.axhline(level, ls=ls, lw=1, color='gray')
+        ax_e.axhline(level, ls=ls, lw=1, color='gray', label=label)
+    for label, pts in runs.items():
+        ax_t.plot(np.asarray(pts['time']) / 60, pts['top1'], 'o-', ms=4,
+                  label=label)
+        ax_e.plot(pts['epoch'], pts['top1'], 'o-', ms=4, label=label)
+    ax_t.set_xlabel(TIME_LABELS[time_key])
+    ax_e.set_xlabel('epoch')
+    for ax in (ax_t, ax_e):
+        ax.set_ylabel('kNN top-1 (%)')
+        ax.grid(alpha=0.3)
+    ax_e.legend(loc='lower right')
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def time_accuracy_table(runs: dict) -> str:
+    """The markdown table of the runs' kNN points, and each run's kNN at the
+    end of the shortest run."""
+    labels = list(runs)
+    epochs = sorted({e for p in runs.values() for e in p['epoch']})
+    lines = ['| epoch | ' + ' | '.join(f'{lb} top-1 (time, min)'
+                                       for lb in labels) + ' |',
+             '| --- |' + ' --- |' * len(labels)]
+    for e in epochs:
+        cells = []
+        for lb in labels:
+            p = runs[lb]
+            if e in p['epoch']:
+                i = p['epoch'].index(e)
+                cells.append(f"{p['top1'][i]:.2f} ({p['time'][i] / 60:.1f})")
+            else:
+                cells.append('')
+        lines.append(f'| {e} | ' + ' | '.join(cells) + ' |')
+    t_end = min(p['time'][-1] for p in runs.values())
+    lines += ['', f'at {t_end / 60:.1f} min (the shortest run\'s end): ' +
+              ', '.join(f'{lb} {at_time(runs[lb], t_end):.2f}'
+                        for lb in labels)]
+    return '\n'.join(lines) + '\n'
