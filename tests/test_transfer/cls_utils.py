@@ -1,7 +1,6 @@
 """Shared by the classification transfer tests: real training checkpoints of
-the tiny configs, the tools as modules, and image folders of real
+the tiny configs, and image folders of real
 Fashion-MNIST images."""
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,6 @@ MULTI_STAGE = ('configs/benchmarks/classification/fmnist/'
 TINY_RESNET = dict(
     type='ResNet', depth=18, in_channels=1, stem_channels=16,
     base_channels=16)
-
-
-def tool(path: str):
-    """A script of tools/ as a module."""
-    spec = importlib.util.spec_from_file_location(
-        Path(path).stem + '_under_test', REPO / path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 _CHECKPOINTS = {}

@@ -5,9 +5,10 @@ import json
 import subprocess
 
 import pytest
-from voc_utils import REPO, tool
+from voc_utils import REPO
 
-summarize = tool('tools/benchmarks/summarize.py')
+# tools/benchmarks/summarize.py
+from mmaccel.apis import transfer_summary as summarize
 
 
 def scalars(run_dir, records):

@@ -4,12 +4,12 @@ result and the raw checkpoint load with exactly the expected keys into
 MMPretrain's ResNet, the RGB conversion, and one-line errors."""
 import pytest
 import torch
-from cls_utils import ACCEL, TINY_RESNET, UPSTREAM, cached_checkpoint, tool
+from cls_utils import ACCEL, TINY_RESNET, UPSTREAM, cached_checkpoint
 from mmpretrain.models import ResNet
 
+# tools/model_converters/extract_backbone.py
+from mmaccel.apis import extract_backbone as extract_tool
 from mmaccel.registry import MODELS
-
-extract_tool = tool('tools/model_converters/extract_backbone.py')
 
 
 @pytest.fixture(scope='module')

@@ -6,9 +6,10 @@ import random
 
 import pytest
 from cls_utils import (ACCEL, UPSTREAM, cached_checkpoint,
-                       fashion_mnist_images, tool, write_png)
+                       fashion_mnist_images, write_png)
 
-knn_tool = tool('tools/benchmarks/knn.py')
+from mmaccel.apis import knn_benchmark as knn_tool  # tools/benchmarks/knn.py
+
 KNN_CONFIG = ('configs/benchmarks/'
               'mocov2_resnet18-tiny_1xb256-coslr-3e_fmnist-knn.py')
 STAGES = ['stage1', 'stage2', 'stage3', 'stage4']

@@ -3,13 +3,14 @@ real training iterations on a frozen backbone from a real checkpoint."""
 import pytest
 import torch
 from cls_utils import (ACCEL, LINEAR, MULTI_STAGE, cached_checkpoint,
-                       fashion_mnist_images, tool, write_png)
+                       fashion_mnist_images, write_png)
 
+# tools/model_converters/extract_backbone.py, tools/benchmarks/linear.py
+from mmaccel.apis import extract_backbone as extract_tool
+from mmaccel.apis import linear_benchmark as linear_tool
 from mmaccel.registry import MODELS
 from mmaccel.utils import load_config
 
-linear_tool = tool('tools/benchmarks/linear.py')
-extract_tool = tool('tools/model_converters/extract_backbone.py')
 STAGES = ('stem', 'stage1', 'stage2', 'stage3', 'stage4')
 # 48 training images, batch 16: three iterations; 64 test images.
 SMALL = [

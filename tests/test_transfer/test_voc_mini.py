@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 from PIL import Image
-from voc_utils import TINY_VOC, mini_voc, tight_boxes_on_mask, tool
+from voc_utils import TINY_VOC, mini_voc, tight_boxes_on_mask
 
-make_mini_voc = tool('tools/dataset_converters/make_mini_voc.py')
+# tools/dataset_converters/make_mini_voc.py
+from mmaccel.apis import mini_voc as make_mini_voc
 
 
 @pytest.fixture(scope='module')

@@ -1,7 +1,6 @@
 """Shared by the detection and segmentation transfer tests: a tiny mini VOC
 set made by the real tool from real Fashion-MNIST images, an exported
 full-width ResNet backbone, runs of the launchers, and their results."""
-import importlib.util
 import json
 import os
 import signal
@@ -11,6 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+# the cores of tools/dataset_converters/make_mini_voc.py and
+# tools/model_converters/extract_backbone.py
+from mmaccel.apis import extract_backbone
+from mmaccel.apis import mini_voc as mini_voc_tool
+
 REPO = Path(__file__).resolve().parents[2]
 # 64 px canvases, 1-3 objects of 12-40 px; a few images per list.
 TINY_VOC = [
@@ -18,17 +22,6 @@ TINY_VOC = [
     '--voc12-val', '4', '--voc12-aug-extra', '2', '--canvas-size', '64',
     '--object-size', '12', '40', '--objects', '1', '3', '--seed', '0'
 ]
-
-
-def tool(path: str):
-    """A script of tools/ as a module."""
-    spec = importlib.util.spec_from_file_location(
-        Path(path).stem + '_under_test', REPO / path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 _CACHE = {}
 
 
@@ -36,8 +29,7 @@ def mini_voc(tmp_path_factory) -> Path:
     """``VOCdevkit`` of a tiny mini VOC set, made once per test session."""
     if 'voc' not in _CACHE:
         out = tmp_path_factory.mktemp('mini_voc')
-        tool('tools/dataset_converters/make_mini_voc.py').main(
-            ['--out-dir', str(out), *TINY_VOC])
+        mini_voc_tool.main(['--out-dir', str(out), *TINY_VOC])
         _CACHE['voc'] = out / 'VOCdevkit'
     return _CACHE['voc']
 
@@ -70,7 +62,7 @@ def exported_backbone(tmp_path_factory, depth: int = 18) -> Path:
         folder = tmp_path_factory.mktemp(f'backbone_r{depth}')
         raw, out = folder / 'pretrain.pth', folder / f'r{depth}.pth'
         torch.save(dict(state_dict=state, meta=dict(iter=1)), raw)
-        tool('tools/model_converters/extract_backbone.py').extract(
+        extract_backbone.extract(
             str(raw), str(out), 3)
         _CACHE[depth] = out
     return _CACHE[depth]
