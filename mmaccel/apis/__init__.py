@@ -1,6 +1,16 @@
 """What mmaccel's tools share, importable and documented (as
 ``mmpretrain.apis`` is for MMPretrain): the tools under ``tools/`` parse
-their command line, call these and print."""
+their command line, call these and print.
+
+The command lines of the transfer tools are modules of their own, each with
+its ``main(argv)``: :mod:`~mmaccel.apis.knn_benchmark`
+(``tools/benchmarks/knn.py``), :mod:`~mmaccel.apis.linear_benchmark`
+(``tools/benchmarks/linear.py``), :mod:`~mmaccel.apis.extract_backbone`
+(``tools/model_converters/extract_backbone.py``),
+:mod:`~mmaccel.apis.mini_voc` (``tools/dataset_converters/make_mini_voc.py``)
+and :mod:`~mmaccel.apis.transfer_summary` (``tools/benchmarks/summarize.py``);
+:mod:`~mmaccel.apis.gpu_results` reads and writes ``docs/results/gpu.json``.
+"""
 from .pair_summary import (TIME_LABELS, compare, model_summary,
                            plot_time_accuracy, summary_table,
                            time_accuracy_table, write_summary)
