@@ -40,6 +40,9 @@ from mmaccel.apis.pair_training import (Child, budget_seconds, on_sigint,
                                         train_one)
 from mmaccel.utils.error_report import report_errors
 
+# the checkout whose tools/train.py trains each model
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
 
 def run(args):
     demo_start = time.perf_counter()
@@ -117,7 +120,8 @@ def run(args):
             run_dir = osp.join(plan['out_dir'], role)
             ctx = SimpleNamespace(label=label, epochs=args.epochs,
                                   threads=threads, baseline=base,
-                                  budget=budget_seconds(args.budget))
+                                  budget=budget_seconds(args.budget),
+                                  root=ROOT)
             marker = train_one(role, path, opts, run_dir, args, ctx)
             model = model_summary(
                 run_dir, label, path, cfg.train_dataloader.batch_size,

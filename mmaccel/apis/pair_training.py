@@ -17,9 +17,6 @@ import time
 from .demo_settings import DemoError, format_value
 from .pair_summary import EXIT_KEY, knn_at, minutes, write_json
 
-# the checkout whose tools/train.py trains each model
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 class Child:
     """The training process now running, for the Ctrl-C handler."""
@@ -63,7 +60,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def train_command(cfg_path, run_dir, opts, gpus, budget=None):
+def train_command(root, cfg_path, run_dir, opts, gpus, budget=None):
+    """``tools/train.py`` of the checkout ``root`` on one config, or
+    ``torchrun`` of it with ``gpus`` processes."""
     if budget:
         tail = ['--time-budget', budget]
     if gpus > 1:
@@ -73,7 +72,7 @@ def train_command(cfg_path, run_dir, opts, gpus, budget=None):
     else:
         launch, tail = [sys.executable], (tail if budget else [])
     options = [f'{k}={format_value(v)}' for k, v in opts.items()]
-    return (launch + [osp.join(ROOT, 'tools', 'train.py'), cfg_path,
+    return (launch + [osp.join(root, 'tools', 'train.py'), cfg_path,
                       '--work-dir', run_dir] + tail + ['--cfg-options']
             + options)
 
@@ -135,8 +134,13 @@ def report(row, ctx):
 
 
 def train_one(role, cfg_path, opts, run_dir, args, ctx):
-    """Train one model (or reuse its finished run); returns its marker."""
-    cmd = train_command(cfg_path, run_dir, opts, args.gpus, args.budget)
+    """Train one model (or reuse its finished run); returns its marker.
+
+    ``ctx``: the model's ``label``, ``epochs``, ``threads``, ``budget``
+    (seconds or None), the ``baseline``'s summary (or None) and ``root``,
+    the checkout whose ``tools/train.py`` trains it (run from there)."""
+    cmd = train_command(ctx.root, cfg_path, run_dir, opts, args.gpus,
+                        args.budget)
     marker_path = osp.join(run_dir, 'demo_run.json')
     marker = None
     if osp.isfile(marker_path):
@@ -167,7 +171,7 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
 
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
-        [ROOT, env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+        [ctx.root, env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
     env['OMP_NUM_THREADS'] = str(ctx.threads)
     length = (f'a budget of {args.budget}' if args.budget else
               f'{ctx.epochs} epoch{"s" if ctx.epochs > 1 else ""}')
@@ -178,7 +182,7 @@ def train_one(role, cfg_path, opts, run_dir, args, ctx):
     tail = ScalarsTail(run_dir)
     start = time.perf_counter()
     Child.run_dir = run_dir
-    Child.proc = subprocess.Popen(cmd, env=env, cwd=ROOT,
+    Child.proc = subprocess.Popen(cmd, env=env, cwd=ctx.root,
                                   start_new_session=True,
                                   preexec_fn=die_with_parent)
     try:
