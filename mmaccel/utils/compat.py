@@ -4,7 +4,7 @@ Imported first by ``mmaccel/__init__.py``. Two kinds of entries, each with a
 comment saying what it stands for:
 
 - shims that change an upstream behaviour, each with a test in
-  ``tests/test_foundation/test_compat.py`` that fails without it;
+  ``tests/test_utils/test_compat_shims.py`` that fails without it;
 - the private names of MMEngine that mmaccel still needs (for an exact
   resume and a time budget): every use goes through this module, and
   ``tests/test_utils/test_compat.py`` fails loudly when the installed

@@ -4,6 +4,7 @@ from mmengine.hooks import ParamSchedulerHook
 
 from mmaccel.engine.runner.time_budget import format_seconds, time_budget_loop
 from mmaccel.registry import HOOKS
+from mmaccel.utils import compat
 from mmaccel.utils.errors import CheckpointError, ConfigError
 
 
@@ -65,7 +66,7 @@ class TimeBudgetSchedulerHook(ParamSchedulerHook):
             return
         for scheduler in _schedulers(runner):
             target = loop.schedule_step(scheduler.by_epoch)
-            while scheduler._global_step < target:
+            while compat.scheduler_steps(scheduler) < target:
                 scheduler.step()
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
@@ -119,7 +120,7 @@ class TimeBudgetSchedulerHook(ParamSchedulerHook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         loop = time_budget_loop(runner)
-        if loop is None or not runner._resume:
+        if loop is None or not compat.runner_resume(runner):
             return
         state = checkpoint.get('time_budget', None)
         if state is None:
