@@ -37,6 +37,8 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from mmaccel.apis.paired_stats import mean_ci  # noqa: E402
+
 
 def load(path, method):
     with open(path) as f:
@@ -109,24 +111,6 @@ def table(data, settings, key, baseline='baseline'):
             f'| {"%.2f" % base_then if base_then is not None else "-"} '
             f'| {sum(ahead)} of {len(ahead)} | {reach} |')
     return '\n'.join(rows)
-
-
-# two-sided 95 % quantiles of Student's t, by degrees of freedom
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447,
-        7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086,
-        30: 2.042}
-
-
-def mean_ci(values):
-    """Mean and two-sided 95 % t interval ``(mean, lo, hi)``; the interval
-    is None for fewer than two values."""
-    v = np.asarray(values, dtype=float)
-    if len(v) < 2:
-        return float(v.mean()), None, None
-    df = len(v) - 1
-    t = T975[max(k for k in T975 if k <= df)]  # conservative between keys
-    half = t * v.std(ddof=1) / np.sqrt(len(v))
-    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
 
 
 def paired_gaps(data, setting, key, baseline='baseline'):
