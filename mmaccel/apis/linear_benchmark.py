@@ -19,8 +19,8 @@ from mmaccel.evaluation.image_folder import (image_folder_classes,
 from mmaccel.registry import MODELS
 from mmaccel.utils import (ConfigError, add_debug_argument, check_run_length,
                            finish_distributed, report_errors, rescope_config)
-from .train import (merge_train_args, parse_train_args, runner_from_cfg,
-                    setup_cpu_distributed)
+from .train import (add_launcher_arguments, merge_train_args, parse_train_args,
+                    runner_from_cfg, setup_cpu_distributed)
 
 
 def parse_args(argv=None):
@@ -42,12 +42,7 @@ def parse_args(argv=None):
         nargs='+',
         action=DictAction,
         help='override config settings, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher (the dist launchers pass pytorch)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_launcher_arguments(parser)
     add_debug_argument(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))

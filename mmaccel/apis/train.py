@@ -78,14 +78,20 @@ def train_arg_parser() -> argparse.ArgumentParser:
         'train_cfg.max_epochs=1 or key="[a,b]"; no white space. A key must '
         'name a setting of the config or an argument of the component it '
         'configures; +key=value adds a new key on purpose')
+    add_launcher_arguments(parser)
+    add_debug_argument(parser)
+    return parser
+
+
+def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--launcher`` and ``--local_rank``, as MMPretrain's tools take
+    them (``tools/dist_train.sh`` passes ``--launcher pytorch``)."""
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher (tools/dist_train.sh passes pytorch)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    add_debug_argument(parser)
-    return parser
 
 
 def parse_train_args(
