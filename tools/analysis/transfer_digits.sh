@@ -17,5 +17,9 @@ rm -rf "$work/transfer_digits"
 OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} "$PY" "$ROOT/tools/benchmarks/knn.py" "$config" "$ckpt" \
   --data-root "$ROOT/data/digits" --exits stem 1 2 3 4 --k 20 200 --linear --precise-bn 899 \
   --num-workers 0 --work-dir "$work/transfer_digits"
-"$PY" "$ROOT/tools/analysis/quality_record.py" --transfer "$(ls "$work"/transfer_digits/knn_*.json | tail -1)" \
+# two transfers may run side by side: the lock keeps one record from overwriting the
+# other's read-modify-write of the JSON (as in run_quality.sh)
+mkdir -p "$ROOT/work_dirs/quality"
+flock "$ROOT/work_dirs/quality/.record.lock" \
+  "$PY" "$ROOT/tools/analysis/quality_record.py" --transfer "$(ls "$work"/transfer_digits/knn_*.json | tail -1)" \
   --method "$method" --setting "$setting" --seed "$seed" --out "$out"
