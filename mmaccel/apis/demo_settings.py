@@ -7,6 +7,7 @@ import os.path as osp
 import tempfile
 import warnings
 
+from mmaccel.utils.config_tree import find_paths, plain_tree
 from mmaccel.utils.error_report import add_debug_argument
 from mmaccel.utils.errors import MMAccelError
 
@@ -155,18 +156,6 @@ def parse_args(argv=None):
 # --------------------------------------------------------------------------
 # Settings: --cfg-options for tools/train.py, found in the loaded config
 # --------------------------------------------------------------------------
-def find_paths(node, match, prefix=''):
-    """Dotted paths (list items by index) of every ``(key, value)`` in a
-    config tree for which ``match(key, value)`` holds."""
-    items = (node.items() if isinstance(node, dict) else
-             enumerate(node) if isinstance(node, (list, tuple)) else ())
-    for key, value in items:
-        path = f'{prefix}{key}'
-        if match(key, value):
-            yield path, value
-        yield from find_paths(value, match, path + '.')
-
-
 def hooks_of(cfg, type_name):
     """``(path, hook dict)`` of every custom hook of the given type."""
     return [(f'custom_hooks.{i}', h)
@@ -219,7 +208,7 @@ def demo_options(cfg, args, role):
             opts[f'{path}.num_images'] = min(
                 hook.get('num_images', 4096), args.knn_images)
     if args.data_root:
-        for path, _ in find_paths(cfg._cfg_dict.to_dict(),
+        for path, _ in find_paths(plain_tree(cfg),
                                   lambda k, v: k == 'data_root'):
             opts[path] = args.data_root
     if args.gpus > 1:  # linear scaling: the batch grows with the processes
@@ -262,7 +251,7 @@ def check_datasets(cfg, built, gpus):
     from mmaccel.datasets import DatasetNotFoundError
     from mmaccel.registry import DATASETS
     init_default_scope(cfg.get('default_scope', 'mmaccel'))
-    found = find_paths(cfg._cfg_dict.to_dict(),
+    found = find_paths(plain_tree(cfg),
                        lambda k, v: k == 'dataset' and isinstance(v, dict))
     for path, ds in found:
         key = repr(ds)
@@ -279,7 +268,7 @@ def check_datasets(cfg, built, gpus):
             raise DemoError(f'{cfg.filename}: {path} cannot be built: '
                             f'{type(e).__name__}: {msg}') from None
     train = cfg.train_dataloader
-    size = built[repr(cfg._cfg_dict.to_dict()['train_dataloader']['dataset'])]
+    size = built[repr(plain_tree(cfg)['train_dataloader']['dataset'])]
     if train.get('drop_last', False) and size < train.batch_size * gpus:
         raise DemoError(f'--subset {size}: fewer training images than one '
                         f'batch ({train.batch_size} x {gpus} processes); '

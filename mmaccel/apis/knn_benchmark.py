@@ -27,6 +27,7 @@ from mmaccel.models import MultiExitResNet
 from mmaccel.registry import MODELS
 from mmaccel.utils import (ConfigError, add_debug_argument, load_config,
                            merge_cfg_options, report_errors)
+from mmaccel.utils.config_tree import dicts
 from mmaccel.utils.progress import progress
 
 # MMPretrain ResNets that MultiExitResNet reproduces with the same weights.
@@ -129,19 +130,9 @@ def select_maps(names: list, exits) -> list:
 
 def view_size(cfg) -> int:
     """The pre-training crop size (``RandomResizedCrop``), else 224."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get('type') in ('RandomResizedCrop', 'Resize'):
-                found.append((node['type'], node.get('scale')))
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                walk(v)
-
-    walk(cfg.get('train_dataloader', {}))
+    found = [(node['type'], node.get('scale'))
+             for node in dicts(cfg.get('train_dataloader', {}))
+             if node.get('type') in ('RandomResizedCrop', 'Resize')]
     for kind in ('RandomResizedCrop', 'Resize'):
         for t, scale in found:
             if t == kind and scale is not None:

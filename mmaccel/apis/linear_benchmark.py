@@ -19,6 +19,7 @@ from mmaccel.evaluation.image_folder import (image_folder_classes,
 from mmaccel.registry import MODELS
 from mmaccel.utils import (ConfigError, add_debug_argument, check_run_length,
                            finish_distributed, report_errors, rescope_config)
+from mmaccel.utils.config_tree import lookup, plain_tree
 from .train import (add_launcher_arguments, merge_train_args, parse_train_args,
                     runner_from_cfg, setup_cpu_distributed)
 
@@ -117,11 +118,9 @@ PROBE_KEYS = ('model.backbone', 'model.head', 'train_dataloader.dataset')
 
 def check_probe_config(cfg: Config) -> None:
     """A probe config: a classifier whose backbone the checkpoint fills."""
+    tree = plain_tree(cfg)
     for key in PROBE_KEYS:
-        node = cfg._cfg_dict
-        for part in key.split('.'):
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
+        if not isinstance(lookup(tree, key), dict):
             raise ProbeError(
                 f'{cfg.filename} has no {key}: linear.py needs a probe '
                 f'config with {", ".join(PROBE_KEYS)} (see '

@@ -23,6 +23,7 @@ from mmaccel.registry import RUNNERS
 from mmaccel.utils import (add_debug_argument, check_run_length,
                            finish_distributed, merge_cfg_options,
                            report_errors, rescope_config, use_reliable_runtime)
+from mmaccel.utils.config_tree import dicts
 from mmaccel.utils.tiers import full_tier_hint
 
 
@@ -206,17 +207,9 @@ def sync_bn_to_bn_on_cpu(cfg: Config) -> None:
     if torch.cuda.is_available():
         return
 
-    def convert(node):
-        if isinstance(node, dict):
-            if node.get('type') in ('SyncBN', 'MMSyncBN'):
-                node['type'] = 'BN'
-            for value in node.values():
-                convert(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                convert(value)
-
-    convert(cfg.get('model', None))
+    for node in dicts(cfg.get('model', None)):
+        if node.get('type') in ('SyncBN', 'MMSyncBN'):
+            node['type'] = 'BN'
     cfg.pop('sync_bn', None)
 
 

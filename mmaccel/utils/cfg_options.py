@@ -18,13 +18,14 @@ A new key is added on purpose with a leading ``+``:
 import copy
 import difflib
 import inspect
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.runner import LogProcessor, Runner
 from torch.utils.data import DataLoader
 
+from .config_tree import MISSING, child, lookup, plain_tree, walk
 from .errors import ConfigError
 
 __all__ = ['merge_cfg_options', 'NEW_KEY_PREFIX']
@@ -36,25 +37,7 @@ _UNTYPED = {
     'log_processor': LogProcessor,
     'optim_wrapper': OptimWrapper,
 }
-_MISSING = object()
 _UNKNOWN = object()
-
-
-def _child(node, key: str):
-    if isinstance(node, dict):
-        return node.get(key, _MISSING)
-    if isinstance(node, (list, tuple)) and key.isdigit() \
-            and int(key) < len(node):
-        return node[int(key)]
-    return _MISSING
-
-
-def _lookup(node, keys: List[str]):
-    for key in keys:
-        node = _child(node, key)
-        if node is _MISSING:
-            break
-    return node
 
 
 def _resolve(type_, scope: Optional[str]) -> Any:
@@ -107,22 +90,11 @@ def _arguments(fn) -> Tuple[List[str], bool]:
     return names, False
 
 
-def _paths(node, prefix: str = '', depth: int = 6) -> Iterator[str]:
-    if depth == 0:
-        return
-    items = node.items() if isinstance(node, dict) else enumerate(node) \
-        if isinstance(node, (list, tuple)) else ()
-    for key, value in items:
-        path = f'{prefix}{key}'
-        yield path
-        yield from _paths(value, path + '.', depth - 1)
-
-
 def _parent_arguments(merged: dict, keys: List[str]) -> Optional[List[str]]:
     """Arguments of the component that the parent of ``keys`` configures;
     None when its type is not known here."""
-    parent = _lookup(merged, keys[:-1])
-    if parent is _MISSING:
+    parent = lookup(merged, keys[:-1])
+    if parent is MISSING:
         return []
     fn = _component(keys[:-1], parent, merged.get('default_scope'))
     if fn is _UNKNOWN:
@@ -132,7 +104,7 @@ def _parent_arguments(merged: dict, keys: List[str]) -> Optional[List[str]]:
 
 def _names_something(before: dict, merged: dict, key: str) -> bool:
     keys = key.split('.')
-    if keys[-1] == '_delete_' or _lookup(before, keys) is not _MISSING:
+    if keys[-1] == '_delete_' or lookup(before, keys) is not MISSING:
         return True
     names = _parent_arguments(merged, keys)
     return names is None or keys[-1] in names  # unknown types: let it be
@@ -146,8 +118,8 @@ def _check_list_indices(before: dict, key: str, flag: str) -> None:
             raise ConfigError(
                 f'{flag}: {key!r}: {".".join(keys[:i])} is a list of '
                 f'{len(node)} entries, so it has no entry {k}')
-        node = _child(node, k)
-        if node is _MISSING:
+        node = child(node, k)
+        if node is MISSING:
             return
 
 
@@ -171,17 +143,17 @@ def merge_cfg_options(cfg: Config,
             an argument of the component its parent configures.
     """
     plain = [k for k in options if not k.startswith(NEW_KEY_PREFIX)]
-    before = copy.deepcopy(cfg._cfg_dict.to_dict())
+    before = copy.deepcopy(plain_tree(cfg))
     for key in options:
         _check_list_indices(before, key, flag)
     cfg.merge_from_dict({k.lstrip(NEW_KEY_PREFIX): v
                          for k, v in options.items()})
-    merged = cfg._cfg_dict.to_dict()
+    merged = plain_tree(cfg)
     for key in plain:
         if _names_something(before, merged, key):
             continue
         keys = key.split('.')
-        known = list(_paths(before)) + [
+        known = [path for path, _, _ in walk(before, depth=6)] + [
             '.'.join(keys[:-1] + [name])
             for name in _parent_arguments(merged, keys) or []]
         close = difflib.get_close_matches(key, known, 1, 0.8)

@@ -6,6 +6,7 @@ from mmengine import runner as mmengine_runner
 from mmengine.config import Config
 from mmengine.hooks import CheckpointHook
 
+from .config_tree import dicts
 from .errors import ConfigError
 
 __all__ = [
@@ -14,17 +15,6 @@ __all__ = [
 ]
 
 UPSTREAM_SCOPE = 'mmpretrain'
-
-
-def _rescope(node, scope: str):
-    if isinstance(node, dict):
-        if node.get('_scope_', None) == UPSTREAM_SCOPE:
-            node['_scope_'] = scope
-        for value in node.values():
-            _rescope(value, scope)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _rescope(value, scope)
 
 
 def rescope_config(cfg: Config) -> Config:
@@ -46,7 +36,9 @@ def rescope_config(cfg: Config) -> Config:
         Config: The same config.
     """
     if cfg.get('default_scope', None) == 'mmaccel':
-        _rescope(cfg._cfg_dict, 'mmaccel')
+        for node in dicts(cfg._cfg_dict):
+            if node.get('_scope_', None) == UPSTREAM_SCOPE:
+                node['_scope_'] = 'mmaccel'
     return cfg
 
 

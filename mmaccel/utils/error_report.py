@@ -28,6 +28,7 @@ import re
 import sys
 from typing import Any, Callable, Iterator, List, Optional, Tuple
 
+from .config_tree import lookup, plain_tree, walk
 from .errors import MMAccelError
 
 __all__ = [
@@ -251,20 +252,10 @@ def _run_config(frames) -> Optional[dict]:
         for value in values:
             if isinstance(value, Config):
                 try:
-                    return value._cfg_dict.to_dict()
+                    return plain_tree(value)
                 except Exception:  # noqa: BLE001 - then no keys, only names
                     return None
     return None
-
-
-def _dict_nodes(node, prefix: str = '') -> Iterator[Tuple[str, dict]]:
-    items = node.items() if isinstance(node, dict) else enumerate(node) \
-        if isinstance(node, (list, tuple)) else ()
-    for key, value in items:
-        path = f'{prefix}{key}'
-        if isinstance(value, dict):
-            yield path, value
-        yield from _dict_nodes(value, path + '.')
 
 
 def _equal(a, b) -> bool:
@@ -296,7 +287,8 @@ def _locate(tree: dict, cfgs: List[dict]) -> Optional[str]:
     first): each is looked for inside the key of the one around it first
     (a backbone inside its model), then anywhere (a loop builds its
     dataloader from another key)."""
-    nodes = list(_dict_nodes(tree))
+    nodes = [(path, value) for path, _, value in walk(tree)
+             if isinstance(value, dict)]
     prefix = None
     for cfg in cfgs:
         found = [(score, path) for path, node in nodes
@@ -349,14 +341,6 @@ def _setting(node: dict, text: str) -> Optional[str]:
     return keys[0] if len(keys) == 1 else None
 
 
-def _lookup(tree, path: str):
-    node = tree
-    for key in path.split('.'):
-        node = node[int(key)] if isinstance(node, (list, tuple)) else \
-            node[key]
-    return node
-
-
 _UNREGISTERED = re.compile(r'^(\S+) is not in the (\S+) registry\.')
 
 
@@ -397,7 +381,7 @@ def _build_error(exc: BaseException, frames) -> Optional[str]:
     text = _unregistered(_message(exc, frames), frames)
     allowed = next((a for pattern, a in ALLOWED if pattern.search(text)), '')
     if path is not None:
-        node = _lookup(tree, path)
+        node = lookup(tree, path)
         key = _setting(node, text)
         component = _type_name(node['type']) if 'type' in node else None
         if key is not None:
