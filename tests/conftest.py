@@ -40,11 +40,14 @@ def python() -> str:
 @pytest.fixture(scope='session')
 def subprocess_env() -> dict:
     """Environment for tool subprocesses: few threads, the checkout
-    importable."""
+    importable, and the modules of ``tests/`` that configs name in
+    ``custom_imports`` or ``train_cfg.clock`` (``fault_injection``,
+    ``fake_clock``, ``exit_recorder``)."""
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
     env['PYTHONPATH'] = os.pathsep.join(
-        [str(REPO_ROOT), env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+        [str(REPO_ROOT), str(REPO_ROOT / 'tests'),
+         env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
     return env
 
 

@@ -1,6 +1,6 @@
 """Run the Python tools' bad-input cases, each in its own process.
 
-    python tests/test_reliability/bad_input_runner.py CASES.json OUT_DIR N
+    python tests/bad_input_runner.py CASES.json OUT_DIR N
 
 This process imports what the tools import once; each case then runs in a
 child forked from it (at most N at a time), which runs the tool as a script
@@ -21,8 +21,7 @@ import sys
 import time
 import traceback
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = {
     'train': 'tools/train.py',
     'knn': 'tools/benchmarks/knn.py',

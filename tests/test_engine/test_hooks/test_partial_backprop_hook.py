@@ -112,13 +112,6 @@ def recorder_config(tmp_path, **overrides):
     return str(path)
 
 
-def run_env(subprocess_env):
-    env = dict(subprocess_env)
-    env['PYTHONPATH'] = os.pathsep.join(
-        [os.path.dirname(__file__), env['PYTHONPATH']])
-    return env
-
-
 def read_exits(work_dir, rank=0):
     with open(os.path.join(work_dir, f'exits_rank{rank}.json')) as f:
         records = {int(k): v for k, v in json.load(f).items()}
@@ -130,8 +123,7 @@ def read_exits(work_dir, rank=0):
 def test_two_ranks_draw_the_same_exits(tmp_path, subprocess_env):
     """torchrun, two processes on CPU (gloo), 200 iterations."""
     work_dir = tmp_path / 'work'
-    env = run_env(subprocess_env)
-    env['PORT'] = '29531'
+    env = dict(subprocess_env, PORT='29531')
     proc = subprocess.run(
         ['bash', 'tools/dist_train.sh', recorder_config(tmp_path), '2',
          '--work-dir', str(work_dir)],
@@ -148,7 +140,7 @@ def test_two_ranks_draw_the_same_exits(tmp_path, subprocess_env):
 
 def test_resumed_run_draws_the_same_sequence(tmp_path, python,
                                              subprocess_env):
-    env = run_env(subprocess_env)
+    env = subprocess_env
     cfg = recorder_config(tmp_path, max_iters=20, ckpt=10)
     full, resumed = tmp_path / 'full', tmp_path / 'resumed'
     proc = subprocess.run(
@@ -174,7 +166,7 @@ def test_queue_not_divisible_by_batch_fails_before_training(
     cfg = recorder_config(tmp_path, queue_len=250, max_iters=5, ckpt=1)
     proc = subprocess.run(
         [python, 'tools/train.py', cfg, '--work-dir', str(tmp_path / 'w')],
-        env=run_env(subprocess_env), capture_output=True, text=True,
+        env=subprocess_env, capture_output=True, text=True,
         timeout=600)
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert 'model.queue_len=250 must be divisible by the total training ' \

@@ -6,7 +6,6 @@ The runs read a clock that ticks by a fixed amount at every reading
 (``fake_clock.ticking``), so which iterations the budget and its shares fall
 after does not depend on the machine's speed or load."""
 import json
-import os
 import subprocess
 
 import pytest
@@ -20,9 +19,7 @@ BUDGET, EVALS = '8s', 6
 @pytest.fixture(scope='module')
 def budget_demo(tmp_path_factory, python, subprocess_env):
     work_dir = tmp_path_factory.mktemp('demo_budget')
-    env = dict(subprocess_env)
-    env['PYTHONPATH'] = os.pathsep.join(
-        [env['PYTHONPATH'], 'tests/test_reliability'])
+    env = dict(subprocess_env)  # fake_clock importable
     # TINY ends with its --cfg-options: the clock joins them
     proc = subprocess.run(
         [python, 'tools/demo.py', '--work-dir', str(work_dir), *TINY,

@@ -15,7 +15,7 @@ import torch
 from mmaccel.apis import extract_backbone
 from mmaccel.apis import mini_voc as mini_voc_tool
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 # 64 px canvases, 1-3 objects of 12-40 px; a few images per list.
 TINY_VOC = [
     '--voc07-trainval', '6', '--voc07-test', '4', '--voc12-train', '4',

@@ -28,7 +28,7 @@ from reliability_helpers import env_for, tiny_config
 from mmaccel.apis import train_main
 
 REPO = Path(__file__).resolve().parents[2]
-RUNNER = Path(__file__).resolve().parent / 'bad_input_runner.py'
+RUNNER = REPO / 'tests' / 'bad_input_runner.py'
 DATA = REPO / 'data' / 'fashion-mnist'
 IMAGES, LABELS = 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'
 REBUILD = 'run `bash tools/dataset_converters/prepare_fashion_mnist.sh`'

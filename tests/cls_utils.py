@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.registry import DefaultScope
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 ACCEL = ('configs/accel_mocov2/'
          'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py')
 UPSTREAM = 'configs/mocov2/mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py'

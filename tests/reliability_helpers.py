@@ -1,14 +1,12 @@
 """Tiny seeded runs of tools/train.py for the reliability tests: 32 test-split
 Fashion-MNIST images, batch 8, 8 iterations (2 epochs of 4), a checkpoint
 every 2 iterations with ``max_keep_ckpts=1``."""
-import os
 import subprocess
 from pathlib import Path
 
 import torch
 from mmengine.config import Config
 
-HERE = Path(__file__).resolve().parent
 CONFIGS = {
     'mocov2': 'configs/accel_mocov2/'
     'accel-mocov2_resnet18-tiny_1xb256-coslr-50e_fmnist.py',
@@ -79,9 +77,9 @@ def tiny_config(tmp_path: Path, method: str, iter_based: bool = False,
 
 
 def env_for(subprocess_env: dict, **extra) -> dict:
-    """The tests' subprocess environment, fault_injection importable."""
+    """The tests' subprocess environment (``fault_injection`` importable:
+    the ``subprocess_env`` fixture), with ``extra`` variables set."""
     env = dict(subprocess_env)
-    env['PYTHONPATH'] = os.pathsep.join([str(HERE), env['PYTHONPATH']])
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
