@@ -14,7 +14,7 @@ and :mod:`~mmaccel.apis.transfer_summary` (``tools/benchmarks/summarize.py``);
 from .pair_summary import (TIME_LABELS, compare, model_summary,
                            plot_time_accuracy, summary_table,
                            time_accuracy_table, write_summary)
-from .paired_init import train_args, untrained_backbone
+from .paired_init import budget_run_line, train_args, untrained_backbone
 from .run_records import (at_time, find_scalars, knn_points, make_record,
                           read_scalars, transfer_record, write_runs)
 from .speed import (parse_speed_args, run_speed_benchmark, speed_arg_parser,

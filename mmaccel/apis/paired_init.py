@@ -63,3 +63,44 @@ def untrained_backbone(config: str,
         model = getattr(model, 'module', model)
         return {f'backbone.{k}': v.detach().clone()
                 for k, v in model.backbone.state_dict().items()}
+
+
+# Hooks evaluated at shares of a time budget (``budget_interval``).
+BUDGET_EVAL_HOOKS = ('PreciseBackboneBNHook', 'KNNEvalHook')
+
+
+def budget_run_line(method: str, setting: str, seed: int, config: str,
+                    budget: str, init: str, evals: int = 4) -> str:
+    """One line of a ``tools/analysis/run_quality.sh`` list: ``config``
+    trained to ``budget`` from the backbone in ``init`` (``make_init.py``),
+    with its precise-BN and kNN hooks run at every ``1/evals`` of the budget
+    (found in the config: their positions in ``custom_hooks`` differ between
+    a baseline and its accelerated twin).
+
+    Args:
+        method (str): The method's name in ``quality.json`` (``mocov2``).
+        setting (str): The setting's name in ``quality.json``.
+        seed (int): The run's seed.
+        config (str): The config file.
+        budget (str): ``--time-budget`` (``20m``).
+        init (str): The untrained backbone's checkpoint.
+        evals (int): Evaluations in the budget. Defaults to 4.
+
+    Returns:
+        str: ``METHOD SETTING SEED CONFIG --time-budget B --cfg-options ...``
+    """
+    from mmengine.config import Config
+
+    from .demo_settings import hooks_of
+    cfg = Config.fromfile(config)
+    paths = [path for name in BUDGET_EVAL_HOOKS
+             for path, _ in hooks_of(cfg, name)]
+    if not hooks_of(cfg, 'KNNEvalHook'):
+        raise ValueError(f'{config}: no KNNEvalHook in custom_hooks; a '
+                         'budget pair compares kNN at shares of the budget')
+    opts = [f'+model.backbone.init_cfg.{k}={v}' for k, v in (
+        ('type', 'Pretrained'), ('checkpoint', init), ('prefix', 'backbone.'))]
+    opts += [f'+{path}.budget_interval={1 / evals:g}'
+             for path in sorted(paths)]
+    return (f'{method} {setting} {seed} {config} --time-budget {budget} '
+            f'--cfg-options {" ".join(opts)}')
