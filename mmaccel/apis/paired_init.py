@@ -69,38 +69,56 @@ def untrained_backbone(config: str,
 BUDGET_EVAL_HOOKS = ('PreciseBackboneBNHook', 'KNNEvalHook')
 
 
-def budget_run_line(method: str, setting: str, seed: int, config: str,
-                    budget: str, init: str, evals: int = 4) -> str:
+def budget_run_line(method: str,
+                    setting: str,
+                    seed: int,
+                    config: str,
+                    budget: Optional[str],
+                    init: str,
+                    evals: int = 4,
+                    exit_seed: bool = False) -> str:
     """One line of a ``tools/analysis/run_quality.sh`` list: ``config``
-    trained to ``budget`` from the backbone in ``init`` (``make_init.py``),
+    trained from the backbone in ``init`` (``make_init.py``) to ``budget``,
     with its precise-BN and kNN hooks run at every ``1/evals`` of the budget
     (found in the config: their positions in ``custom_hooks`` differ between
-    a baseline and its accelerated twin).
+    a baseline and its accelerated twin), or, without a budget, for the
+    config's epochs with the hooks' own intervals.
 
     Args:
         method (str): The method's name in ``quality.json`` (``mocov2``).
         setting (str): The setting's name in ``quality.json``.
         seed (int): The run's seed.
         config (str): The config file.
-        budget (str): ``--time-budget`` (``20m``).
+        budget (str, optional): ``--time-budget`` (``20m``); None trains
+            for the config's epochs.
         init (str): The untrained backbone's checkpoint.
         evals (int): Evaluations in the budget. Defaults to 4.
+        exit_seed (bool): Seed the exit draws of the config's
+            ``PartialBackpropHook`` with ``seed`` too (by default the hook's
+            own seed, 0, draws the same sequence at every seed). Defaults
+            to False.
 
     Returns:
-        str: ``METHOD SETTING SEED CONFIG --time-budget B --cfg-options ...``
+        str: ``METHOD SETTING SEED CONFIG [--time-budget B] --cfg-options
+        ...``
     """
     from mmengine.config import Config
 
     from .demo_settings import hooks_of
     cfg = Config.fromfile(config)
-    paths = [path for name in BUDGET_EVAL_HOOKS
-             for path, _ in hooks_of(cfg, name)]
     if not hooks_of(cfg, 'KNNEvalHook'):
         raise ValueError(f'{config}: no KNNEvalHook in custom_hooks; a '
-                         'budget pair compares kNN at shares of the budget')
+                         'pair compares kNN along training')
     opts = [f'+model.backbone.init_cfg.{k}={v}' for k, v in (
         ('type', 'Pretrained'), ('checkpoint', init), ('prefix', 'backbone.'))]
-    opts += [f'+{path}.budget_interval={1 / evals:g}'
-             for path in sorted(paths)]
-    return (f'{method} {setting} {seed} {config} --time-budget {budget} '
+    if budget:
+        paths = [path for name in BUDGET_EVAL_HOOKS
+                 for path, _ in hooks_of(cfg, name)]
+        opts += [f'+{path}.budget_interval={1 / evals:g}'
+                 for path in sorted(paths)]
+    if exit_seed:
+        opts += [f'{path}.seed={seed}'
+                 for path, _ in hooks_of(cfg, 'PartialBackpropHook')]
+    run = f'--time-budget {budget} ' if budget else ''
+    return (f'{method} {setting} {seed} {config} {run}'
             f'--cfg-options {" ".join(opts)}')

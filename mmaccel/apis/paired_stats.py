@@ -2,8 +2,9 @@
 
 :func:`mean_ci` is the mean with its two-sided 95 % Student-t interval that
 ``tools/analysis/plot_quality.py`` and ``tools/analysis/budget_pairs.py``
-print; :func:`budget_pairs` compares runs trained to the same time budget
-seed by seed (each setting's run beside the baseline's of the same seed).
+print; :func:`budget_pairs` compares runs trained to the same time budget,
+or for equal epochs, seed by seed (each setting's run beside the baseline's
+of the same seed).
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -48,8 +49,11 @@ def _transfer(run: dict, kind: str, stage: str) -> Optional[float]:
 def budget_pairs(runs: List[dict], baseline: str,
                  setting: str) -> Dict[str, list]:
     """Per seed that both settings ran, the setting's run against the
-    baseline's: ``seeds``, ``epochs`` (both), ``speed`` (the ratio of epochs
-    trained in the budget), and the gaps (setting minus baseline) of the
+    baseline's: ``seeds``, ``epochs`` (both), ``speed`` (the measured
+    speed-up per epoch: epochs per second of training time against the
+    baseline's; in runs to one time budget, the ratio of epochs trained), and
+    the gaps (setting minus baseline) at the end of both runs (equal wall
+    time in runs to one budget, equal epochs in runs of equal epochs) of the
     final kNN, the linear probe and, where recorded, the transfer to digits
     (kNN k = 20 and the linear probe of stage 4, the linear probe of the
     best stage of each)."""
@@ -63,7 +67,8 @@ def budget_pairs(runs: List[dict], baseline: str,
             continue
         out['seeds'].append(seed)
         out['epochs'].append((b['epochs'], r['epochs']))
-        out['speed'].append(r['epochs'] / b['epochs'])
+        out['speed'].append(r['epochs'] / r['train_wall_s'] /
+                            (b['epochs'] / b['train_wall_s']))
         out['knn'].append(r['knn_final'] - b['knn_final'])
         out['linear'].append(r['linear_top1'] - b['linear_top1'])
         for key, kind, stage in (('digits_knn20_stage4', 'k20', 'stage4'),

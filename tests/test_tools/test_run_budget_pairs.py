@@ -2,7 +2,8 @@
 benchmarks.md 4.4: the run lists it would write give each model the same
 budget, seed and untrained backbone, and evaluate the precise-BN and kNN
 hooks of each config (at other positions in the two configs) at every
-quarter of the budget, as the documented command does."""
+quarter of the budget, as the documented command does; without a budget,
+both train for their configs' epochs with the configs' evaluations."""
 import glob
 import runpy
 import sys
@@ -32,6 +33,15 @@ def test_run_lines_find_each_configs_evaluation_hooks():
         'work_dirs/quality/init/mocov2_s3.pth', evals=2).endswith(
         f'{INIT} +custom_hooks.1.budget_interval=0.5 '
         '+custom_hooks.2.budget_interval=0.5')
+    # equal epochs: no budget, the configs' own evaluation intervals; with
+    # exit_seed the accelerated model's exit draws follow the run's seed
+    assert budget_run_line(
+        'mocov2', 'b', 3, BASE, None, 'work_dirs/quality/init/mocov2_s3.pth',
+        exit_seed=True) == f'mocov2 b 3 {BASE} --cfg-options {INIT}'
+    assert budget_run_line(
+        'mocov2', 'a', 3, ACCEL, None, 'work_dirs/quality/init/mocov2_s3.pth',
+        exit_seed=True) == (
+        f'mocov2 a 3 {ACCEL} --cfg-options {INIT} custom_hooks.0.seed=3')
     with pytest.raises(ValueError, match='no KNNEvalHook'):
         budget_run_line('mocov2', 'x', 0,
                         'configs/mocov2/'

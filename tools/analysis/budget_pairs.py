@@ -1,13 +1,14 @@
-"""Paired runs trained to one time budget, from docs/results/quality.json.
+"""Paired runs, to one time budget or of equal epochs, from quality.json.
 
     python tools/analysis/budget_pairs.py --method mocov2 \
         --baseline eqt-baseline-20m --settings eqt-h1-sel1-s036-20m
 
 Each setting's run is compared with the baseline's run of the same seed
-(both trained to the same ``--time-budget``, side by side on one machine):
-the epochs each trained in the budget and their ratio (the measured speed-up
-per epoch), and the gaps at the end of the budget (equal wall time) of the
-final kNN top-1, the linear probe and, where recorded
+(both trained side by side on one machine, ``run_budget_pairs.py``): the
+epochs each trained and the measured speed-up per epoch (epochs per second of
+training time against the baseline's), and the gaps at the end of both runs
+(equal wall time for runs to one ``--time-budget``, equal epochs for runs of
+equal epochs) of the final kNN top-1, the linear probe and, where recorded
 (``tools/analysis/transfer_digits.sh``), the transfer to digits. Means with
 two-sided 95 % Student-t intervals (:func:`mmaccel.apis.paired_stats.
 mean_ci`); prints a markdown table.
@@ -45,13 +46,16 @@ def main(argv=None):
                            for s, (b, a) in zip(p['seeds'], p['epochs']))
         m, lo, hi = mean_ci(p['speed'])
         ci = '' if lo is None else f' ({lo:.2f}..{hi:.2f})'
+        equal_epochs = all(abs(b - a) < 1e-6 for b, a in p['epochs'])
+        at = 'equal epochs' if equal_epochs else 'equal time'
         print('| quantity | mean (95 % CI) | per seed |\n| --- | --- | --- |')
-        print(f'| epochs in the budget (baseline / setting) | - | {epochs} |')
+        print(f"| epochs{'' if equal_epochs else ' in the budget'} "
+              f'(baseline / setting) | - | {epochs} |')
         print(f'| speed-up per epoch | {m:.2f}x{ci} | ' +
               ', '.join(f'{x:.2f}x' for x in p['speed']) + ' |')
         for key, label in ROWS:
             if p[key]:
-                print(f'| gap at equal time: {label} | '
+                print(f'| gap at {at}: {label} | '
                       f'{format_ci(mean_ci(p[key]))} | ' +
                       ', '.join(f'{x:+.2f}' for x in p[key]) + ' |')
 

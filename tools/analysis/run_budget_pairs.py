@@ -1,17 +1,21 @@
-"""Paired runs trained to one time budget, side by side (benchmarks.md 4.4).
+"""Paired runs side by side, to one time budget or for equal epochs.
 
     python tools/analysis/run_budget_pairs.py --budget 20m --seeds 3 4 5 \\
         --baseline eqt-baseline-20m=configs/benchmarks/quality/mocov2_....py \\
         --setting eqt-h1-sel1-s036-20m=configs/benchmarks/quality/accel-....py
 
 For each seed: the baseline's untrained backbone (``make_init.py``), then the
-baseline and the setting trained to the same ``--time-budget`` from it, at
-the same time (``run_quality.sh``, one thread each, so both share whatever
-load the machine has), evaluated at every ``1/--evals`` of the budget with
-the training clock paused; then each run's transfer to digits
+baseline and the setting trained from it at the same time
+(``run_quality.sh``, one thread each, so both share whatever load the
+machine has): to the same ``--time-budget``, evaluated at every
+``1/--evals`` of it with the training clock paused (benchmarks.md 4.4), or,
+without ``--budget``, for their configs' epochs with the evaluations the
+configs set (equal epochs). Then each run's transfer to digits
 (``transfer_digits.sh``). Runs already done are skipped, so the command can
 be given again after an interruption. Then ``budget_pairs.py`` summarises.
-``--dry-run`` prints the run lists and commands only.
+``--exit-seeds`` seeds the exit draws of the setting's
+``PartialBackpropHook`` with each run's seed; ``--dry-run`` prints the run
+lists and commands only.
 """
 import argparse
 import glob
@@ -48,7 +52,8 @@ def run_side_by_side(commands, dry_run):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--budget', required=True, help='e.g. 20m, 1h30m')
+    p.add_argument('--budget', help='e.g. 20m, 1h30m; without it, both '
+                   'train for their configs\' epochs')
     p.add_argument('--seeds', type=int, nargs='+', required=True)
     p.add_argument('--baseline', type=named_config, required=True,
                    metavar='SETTING=CONFIG')
@@ -57,6 +62,10 @@ def main(argv=None):
     p.add_argument('--method', default='mocov2')
     p.add_argument('--evals', type=int, default=4,
                    help='evaluations in the budget (default 4)')
+    p.add_argument('--exit-seeds', action='store_true',
+                   help='seed PartialBackpropHook\'s exit draws with the '
+                   'run\'s seed (default: its own seed, the same draws at '
+                   'every seed)')
     p.add_argument('--no-transfer', action='store_true')
     p.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
@@ -72,7 +81,8 @@ def main(argv=None):
         lists = []
         for setting, config in (args.baseline, args.setting):
             line = budget_run_line(args.method, setting, seed, config,
-                                   args.budget, init, args.evals)
+                                   args.budget, init, args.evals,
+                                   args.exit_seeds)
             path = f'{QUALITY}/lists/{setting}_s{seed}.txt'
             print(f'[budget-pairs] {path}: {line}')
             if not args.dry_run:
