@@ -3,6 +3,8 @@ image folder (tools/dataset_converters/prepare_digits.py), and a knn.py
 result added to a quality record (tools/analysis/quality_record.py
 --transfer)."""
 import json
+import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +47,28 @@ def test_digits_folder(tmp_path):
     proc = tool('tools/dataset_converters/prepare_digits.py', '--out-dir', out)
     assert proc.returncode == 0 and '899 train and 898 val' in proc.stdout
     assert {f: f.stat().st_mtime_ns for f in out.rglob('*.png')} == stamp
+
+
+def test_a_folder_another_writer_finished_first_is_kept(
+        tmp_path, monkeypatch):
+    # two transfers side by side both start writing; the other one renames
+    # its folder into place first (this failed with "Directory not empty")
+    write_digits = runpy.run_path(
+        str(REPO / 'tools/dataset_converters/prepare_digits.py'))[
+            'write_digits']
+    out = tmp_path / 'digits'
+    rename = os.rename
+
+    def other_writer_first(src, dst):
+        monkeypatch.setattr(os, 'rename', rename)
+        assert write_digits(str(out)) == dict(train=899, val=898)
+        (out / 'train' / 'mark').write_text('the other writer')
+        return rename(src, dst)
+
+    monkeypatch.setattr(os, 'rename', other_writer_first)
+    assert write_digits(str(out)) == dict(train=899, val=898)
+    assert (out / 'train' / 'mark').read_text() == 'the other writer'
+    assert not list(tmp_path.glob('.digits-*'))  # no temporary left
 
 
 def test_transfer_added_to_its_record(tmp_path):

@@ -15,7 +15,8 @@ is downloaded). Pixel values 0..16 are scaled to 0..255 and written as
 
 The readers resize them (``knn.py --size``, default the pre-training view
 side). The folder is written under a temporary name and renamed: a
-finished folder is never half-written, and an existing one is kept.
+finished folder is never half-written, and an existing one is kept, also one
+that another process finished while this one wrote.
 """
 import argparse
 import os
@@ -60,7 +61,14 @@ def write_digits(out_dir: str) -> dict:
             Image.fromarray(image.astype(np.uint8), mode='L').save(
                 osp.join(folder, f'{i:05d}.png'))
             counts[split] += 1
-        os.rename(tmp, out_dir)
+        try:
+            os.rename(tmp, out_dir)
+        except OSError:
+            if not osp.isdir(out_dir):
+                raise
+            # another writer (a transfer side by side) finished first: its
+            # folder is the same, keep it
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
