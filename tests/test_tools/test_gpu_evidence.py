@@ -136,12 +136,15 @@ def test_smoke_run_of_the_whole_kit(tmp_path, python, subprocess_env):
         assert r['augment_on'] == 'cpu'  # the device preprocessor, on CPU
         assert r['torch'] and r['iters'] > 0
         # before training, at half the budget (smoke; unless one step
-        # passed both half and end) and at its end, at fractional epochs
+        # passed both half and end) and at its end, at the fractional epochs
+        # trained (how many depends on the machine's speed: more than one
+        # on a quiet machine)
         epochs = [e for e, _, _ in r['curve']]
         times = [t for _, t, _ in r['curve']]
         assert epochs[0] == 0 and r['knn_random_init'] is not None
         assert len(times) in (2, 3) and times[-1] >= 4  # the budget
-        assert times == sorted(times) and 0 < epochs[-1] < 1
+        assert times == sorted(times) and epochs == sorted(epochs)
+        assert 0 < epochs[-1] == pytest.approx(r['epochs'], abs=1e-3)
     table = (out / 'table.md').read_text()
     assert '| mocov2 | baseline |' in table and 'pbp-only-ramp' in table
     assert (out / 'evidence.log').exists() and (out / 'train.log').exists()
