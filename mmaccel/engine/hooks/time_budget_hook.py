@@ -1,3 +1,6 @@
+import statistics
+import time
+from collections import deque
 from typing import Optional
 
 from mmengine.hooks import ParamSchedulerHook
@@ -33,6 +36,15 @@ class TimeBudgetSchedulerHook(ParamSchedulerHook):
     on ``--resume``, and logs the budget used and left at every tenth of the
     budget and at the end.
 
+    A budget counts wall-clock time, so time in which the process got no
+    CPU (a machine paused or suspended, a process swapped out or starved)
+    is spent from it. An iteration that takes more than
+    :attr:`stall_factor` times the median of the last
+    :attr:`stall_window` iterations and more than :attr:`stall_seconds`
+    (data loading, the step and the hooks, evaluations not counted) is
+    logged as a warning with the CPU time the process had in it, and the
+    time above the median is summed in the budget's last line.
+
     Without a time budget it is :class:`ParamSchedulerHook`.
     ``use_reliable_runtime`` puts it in place of ``ParamSchedulerHook`` for
     a config with ``train_cfg.time_budget``.
@@ -40,9 +52,15 @@ class TimeBudgetSchedulerHook(ParamSchedulerHook):
 
     # before RuntimeInfoHook (VERY_HIGH) reads the learning rate to log
     priority = 'HIGHEST'
+    stall_factor = 10.0
+    stall_seconds = 30.0
+    stall_window = 50
 
     def __init__(self) -> None:
         self._logged_tenths = 0
+        self._durations = deque(maxlen=self.stall_window)
+        self._mark = None  # (training seconds, CPU seconds) after an iteration
+        self._stalled = [0, 0.0]  # stalls, seconds above the median
 
     def before_train(self, runner) -> None:
         loop = time_budget_loop(runner)
@@ -56,6 +74,7 @@ class TimeBudgetSchedulerHook(ParamSchedulerHook):
                     'on its time; use a schedule over epochs or iterations')
         loop.start_budget()
         self._logged_tenths = int(10 * loop.budget_fraction())
+        self._mark = (loop.clock.elapsed(), time.process_time())
 
     def before_train_iter(self,
                           runner,
@@ -75,6 +94,7 @@ class TimeBudgetSchedulerHook(ParamSchedulerHook):
         if loop is None:
             super().after_train_iter(runner, batch_idx, data_batch, outputs)
             return
+        self._check_stall(runner, loop)
         tenths = int(10 * loop.budget_fraction())
         if tenths > self._logged_tenths and not loop.budget_spent:
             self._logged_tenths = tenths
@@ -89,15 +109,43 @@ class TimeBudgetSchedulerHook(ParamSchedulerHook):
         if loop is not None:
             self._log_budget(runner, loop)
 
+    def _check_stall(self, runner, loop) -> None:
+        """Warn about an iteration far slower than the recent ones."""
+        now = (loop.clock.elapsed(), time.process_time())
+        if self._mark is None:
+            self._mark = now
+            return
+        seconds, cpu = now[0] - self._mark[0], now[1] - self._mark[1]
+        self._mark = now
+        if len(self._durations) >= 5:
+            median = statistics.median(self._durations)
+            if seconds > max(self.stall_factor * median, self.stall_seconds):
+                self._stalled[0] += 1
+                self._stalled[1] += seconds - median
+                runner.logger.warning(
+                    f'time budget: iteration {runner.iter} took '
+                    f'{format_seconds(seconds)}, {seconds / median:.0f}x the '
+                    f'median {median:.2f}s of the last '
+                    f'{len(self._durations)}, with {cpu:.1f}s of CPU in this '
+                    'process: the process stalled (machine paused or '
+                    'suspended, swapping, another job?), and the budget '
+                    'counts wall-clock time, so the stall was spent from it')
+                return  # a stall does not move the median
+        self._durations.append(seconds)
+
     def _log_budget(self, runner, loop) -> None:
         used, budget = loop.budget_used(), loop.time_budget
         state = (f'spent after {runner.iter} iterations' if loop.budget_spent
                  else f'{format_seconds(max(budget - used, 0))} left')
+        stalls, stalled = self._stalled
+        stalled = (f'; {format_seconds(stalled)} in {stalls} stalled '
+                   f'iteration{"s" if stalls > 1 else ""} (warned above)'
+                   if stalls else '')
         runner.logger.info(
             f'time budget: {format_seconds(used)} of '
             f'{format_seconds(budget)} used ({used / budget:.0%}), {state}; '
             f'{format_seconds(loop.clock.paused_seconds)} of evaluation not '
-            'counted')
+            f'counted{stalled}')
         runner.message_hub.update_info('time_budget_used', used)
 
     # ---------------------------------------------- validation is not counted

@@ -157,6 +157,7 @@ def test_lr_follows_the_share_of_the_budget(tmp_path, loop):
     assert times[stop - 1] < budget <= times[stop]  # within one step
     assert 'time budget: 11s of 11s used (100%), spent after 9 ' \
         'iterations' in out
+    assert 'stall' not in out  # steps of 0.5 to 2 s are no stall
 
 
 def test_final_checkpoint_and_evaluation_once_evaluation_not_counted(
@@ -227,6 +228,26 @@ def test_exit_schedule_follows_the_share_of_the_budget(tmp_path):
     assert code == 0, err + out[-3000:]
     assert [r[0] for r in RECORD] == list(range(9))
     assert fake_clock.EXITS == [1, 1, 1, 1, 4, 4, 4, 4, 4]
+
+
+def test_a_stalled_iteration_is_warned_and_summed(tmp_path):
+    """An iteration that takes 120 s where the others take 1 s (a machine
+    paused, say) is spent from the budget, as wall-clock time is, and
+    logged as a warning naming it; the budget's last line sums the stall."""
+    durations = (1.0, ) * 7 + (120.0, )
+    config = budget_config(tmp_path, durations=durations)
+    code, err, out = run_main([
+        config, '--work-dir', str(tmp_path / 'work'), '--time-budget', '130s'
+    ])
+    assert code == 0, err + out[-3000:]
+    # 7 + 120 + 3 = 130: iterations 0 to 10
+    assert [r[0] for r in RECORD] == list(range(11))
+    assert out.count('took 2m00s') == 1
+    assert 'iteration 7 took 2m00s, 120x the median 1.00s of the last 7' \
+        in out
+    assert 'the stall was spent from it' in out
+    assert 'spent after 11 iterations; 0s of evaluation not counted; ' \
+        '1m59s in 1 stalled iteration (warned above)' in out
 
 
 # ------------------------------------------------------------- resume
