@@ -1,0 +1,12 @@
+# Issue 20, hypothesis 3 for SimCLR, as for MoCo v2 (docs/benchmarks.md 4.8):
+# partial back-propagation with the ramp schedule and no crops, and an update
+# window that narrows late in training: from 50 % an exit-k step updates only
+# stages k-2..k (exit 4: stages 2-4, the stem frozen), from 75 % only k-1..k
+# (exit 4: stages 3 and 4).
+_base_ = (
+    'accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn_pbp-ramp.py')
+custom_hooks = [
+    dict(_base_.ramp_exit_hook,
+         window_schedule=[(0, None), (0.5, 3), (0.75, 2)]),
+    _base_.precise_bn_each_epoch, _base_.knn_eval_hook
+]
