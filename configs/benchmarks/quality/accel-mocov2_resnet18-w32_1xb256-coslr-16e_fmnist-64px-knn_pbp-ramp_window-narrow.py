@@ -11,8 +11,7 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=16)
 custom_hooks = [
-    dict(_base_.ramp_exit_hook,
-         window_schedule=[(0, None), (0.5, 3), (0.75, 2)]),
+    _base_.window_ramp_exit_hook,
     dict(_base_.precise_bn_each_epoch, interval=2),
     dict(_base_.knn_eval_hook, interval=2),
 ]

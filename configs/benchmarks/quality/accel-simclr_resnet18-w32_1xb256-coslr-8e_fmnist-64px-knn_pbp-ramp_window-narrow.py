@@ -8,7 +8,6 @@
 _base_ = (
     'accel-simclr_resnet18-w32_1xb256-coslr-8e_fmnist-64px-knn_pbp-ramp.py')
 custom_hooks = [
-    dict(_base_.ramp_exit_hook,
-         window_schedule=[(0, None), (0.5, 3), (0.75, 2)]),
+    _base_.window_ramp_exit_hook,
     _base_.precise_bn_each_epoch, _base_.knn_eval_hook
 ]

@@ -45,3 +45,8 @@ knn_eval_hook = dict(
 ramp_exit_hook = dict(
     type='PartialBackpropHook',
     schedule=[(0.0, (0.25, 0.25, 0.25, 0.25)), (1.0, (0.05, 0.05, 0.1, 0.8))])
+# The ramp with issue 20's FreezeOut-like update window (hypothesis 3): from
+# 50 % of training an exit-k step updates only stages k-2..k, from 75 % only
+# k-1..k (docs/benchmarks.md 4.3 and 4.8).
+window_ramp_exit_hook = dict(
+    ramp_exit_hook, window_schedule=[(0, None), (0.5, 3), (0.75, 2)])
