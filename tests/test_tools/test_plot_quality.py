@@ -43,3 +43,27 @@ def test_paired_table(tmp_path, python):
     assert row[0].split(' | ')[3].startswith(f'{t_gaps.mean():+.2f} (')
     assert 's2: -1.00 / ' in row[0]
     assert (tmp_path / 'q.png').exists()
+
+
+def test_seeds_restrict_every_setting(tmp_path, python):
+    runs = [_record(name, s, [[0, 0, 60.0], [2, 100, 70.0 + s]])
+            for name in ('base', 'fast') for s in range(3)]
+    runs.append(_record('fast', 3, [[0, 0, 60.0], [2, 80, 90.0]]))
+    results = tmp_path / 'q.json'
+    results.write_text(json.dumps(dict(runs=runs)))
+    cmd = [python, 'tools/analysis/plot_quality.py', '--results',
+           str(results), '--method', 'mocov2', '--baseline', 'base',
+           '--settings', 'base', 'fast', '--out', str(tmp_path / 'q.png')]
+    out = subprocess.run(cmd + ['--seeds', '1', '2'], capture_output=True,
+                         text=True, check=True).stdout
+    # the table's row: 2 seeds, final kNN mean of seeds 1 and 2 (71, 72)
+    assert '| fast | 2 | 2 | 71.50 (71.00..72.00) | +0.00 |' in out, out
+    # without --seeds the table averages each setting's own seeds:
+    # (70 + 71 + 72 + 90) / 4
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         check=True).stdout
+    assert '| fast | 2 | 4 | 75.75 (70.00..90.00) |' in out, out
+    bad = subprocess.run(cmd + ['--seeds', '3'], capture_output=True,
+                         text=True)
+    assert bad.returncode != 0
+    assert "--seeds: setting 'base' has no run with seeds [3]" in bad.stderr

@@ -3,7 +3,7 @@
     python tools/analysis/plot_quality.py --method mocov2 \
         --settings baseline accel-uniform accel-ramp accel-deep pbp-only \
         --out docs/img/quality_mocov2.png [--time-key curve_cpu] \
-        [--baseline baseline]
+        [--baseline baseline] [--seeds 2 3 4 5]
 
 For every setting (runs of several seeds are averaged point by point; the
 spread is the min..max over seeds) it draws kNN top-1 (top row) and the linear
@@ -212,6 +212,9 @@ def main():
                    help='the setting the others are compared with')
     p.add_argument('--time-key', default='curve_cpu',
                    choices=['curve', 'curve_cpu'])
+    p.add_argument('--seeds', type=int, nargs='+', default=None,
+                   help='only these seeds, in every setting (default: all; '
+                   'the table\'s means are over each setting\'s own seeds)')
     p.add_argument('--title', default=None)
     p.add_argument('--out', required=True)
     args = p.parse_args()
@@ -219,6 +222,13 @@ def main():
     if args.baseline not in data:
         raise SystemExit(f'error: --baseline: no run of {args.method} with '
                          f'setting {args.baseline!r} in {args.results}')
+    for name in args.settings if args.seeds else ():
+        kept = [r for r in data.get(name, []) if r['seed'] in args.seeds]
+        if not kept:
+            have = sorted(r['seed'] for r in data.get(name, []))
+            raise SystemExit(f'error: --seeds: setting {name!r} has no run '
+                             f'with seeds {args.seeds} (it has {have})')
+        data[name] = kept
     plot(data, args.settings, args.time_key, args.out,
          args.title or f'{args.method}: kNN and linear probe top-1 '
          '(Fashion-MNIST, 64 px)')
