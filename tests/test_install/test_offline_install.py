@@ -110,6 +110,7 @@ def installed_system(python: str, version: str) -> Path:
     target = CACHE / 'system-site' / f"cp{version.replace('.', '')}-" \
         f"{'-'.join(p.replace('==', '') for p in pins)}-numpy2"
     if (target / '.complete').exists():
+        link_cuda(target)
         return target
     part = target.with_name(target.name + '.part')
     shutil.rmtree(part, ignore_errors=True)
@@ -120,14 +121,40 @@ def installed_system(python: str, version: str) -> Path:
             for r in requirements(dist, version=version)
             if not canonicalize_name(r.name).startswith(cuda)}
     run([*pip, *sorted(deps), 'numpy>=2', 'opencv-python-headless'])
-    nvidia = Path(metadata.distribution('torch').locate_file('nvidia'))
-    (part / 'nvidia').symlink_to(nvidia)
+    link_cuda(part)
     run([python, '-c', 'import torch, torchvision, numpy, cv2; '
          'assert numpy.__version__ >= "2"'], PYTHONPATH=str(part))
     (part / '.complete').touch()
     shutil.rmtree(target, ignore_errors=True)
     part.rename(target)
     return target
+
+
+def link_cuda(system: Path) -> Path:
+    """Points ``system/nvidia`` at the running environment's CUDA libraries
+    (the nvidia-* wheels are the same files for every Python), at every use
+    of the cache, not only when it is built: the environment that built it
+    may be gone (a fresh clone's .venv, as CI's: its link then dangled and
+    torch could not load libcudnn). Replaced atomically."""
+    nvidia = Path(metadata.distribution('torch').locate_file('nvidia'))
+    link = system / 'nvidia'
+    if not (link.is_symlink() and Path(os.readlink(link)) == nvidia):
+        tmp = system / f'.nvidia.{os.getpid()}'
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(nvidia)
+        os.replace(tmp, link)
+    return link
+
+
+def test_cuda_link_follows_the_running_environment(tmp_path):
+    gone = tmp_path / 'gone-venv' / 'nvidia'
+    (tmp_path / 'system').mkdir()
+    (tmp_path / 'system' / 'nvidia').symlink_to(gone)  # dangling
+    link = link_cuda(tmp_path / 'system')
+    nvidia = Path(metadata.distribution('torch').locate_file('nvidia'))
+    assert link.resolve() == nvidia.resolve() and link.is_dir()
+    assert sorted(p.name for p in (tmp_path / 'system').iterdir()) == \
+        ['nvidia']
 
 
 def site_packages(venv: Path) -> Path:
