@@ -222,13 +222,15 @@ def main():
     if args.baseline not in data:
         raise SystemExit(f'error: --baseline: no run of {args.method} with '
                          f'setting {args.baseline!r} in {args.results}')
-    for name in args.settings if args.seeds else ():
-        kept = [r for r in data.get(name, []) if r['seed'] in args.seeds]
-        if not kept:
-            have = sorted(r['seed'] for r in data.get(name, []))
-            raise SystemExit(f'error: --seeds: setting {name!r} has no run '
-                             f'with seeds {args.seeds} (it has {have})')
-        data[name] = kept
+    if args.seeds:
+        for name in args.settings:
+            kept = [r for r in data.get(name, []) if r['seed'] in args.seeds]
+            if not kept:
+                have = sorted(r['seed'] for r in data.get(name, []))
+                raise SystemExit(f'error: --seeds: setting {name!r} has no '
+                                 f'run with seeds {args.seeds} (it has '
+                                 f'{have})')
+            data[name] = kept
     plot(data, args.settings, args.time_key, args.out,
          args.title or f'{args.method}: kNN and linear probe top-1 '
          '(Fashion-MNIST, 64 px)')
